@@ -1,0 +1,16 @@
+// How subcommands plug into the one kfm-energy binary: each src/cli/cmd_<name>.cc defines one
+// Add<Name>Command that registers a CLI11 subcommand whose callback stores its exit code in
+// `exit_code` (0 ok, 1 work failed, 2 bad usage or input, as DESIGN.md fixes). Not thread-safe;
+// main() runs once.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace kfm::cli {
+
+void AddVersionCommand(CLI::App& root, int& exit_code);
+void AddProbeCommand(CLI::App& root, int& exit_code);
+void AddRunCommand(CLI::App& root, int& exit_code);
+void AddValidateCommand(CLI::App& root, int& exit_code);
+
+}  // namespace kfm::cli

@@ -1,0 +1,68 @@
+// Turns one node's measurement into what leaves the process: the `etl.node.<name>` span with
+// every contract attribute of DESIGN.md, and the node's entry in the run's energy document
+// (schemas/telemetry/energy-v2.json). Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "carbon/intensity.h"
+#include "meter/sampler.h"
+#include "otel/span.h"
+#include "pipeline/node_report.h"
+
+namespace kfm::pipeline {
+
+struct NodeMeta {
+  std::string run_id;
+  std::string node;
+  std::string domain = "telemetry";
+  std::string pipeline_kind = "nightly";
+  std::string component = "etl";
+  std::string hostname;
+  std::vector<std::string> command;
+  std::string cpu_method;
+  std::string dram_method;
+  std::string gpu_method;
+  std::string cpu_accounting;
+  std::chrono::milliseconds sample_interval{0};
+};
+
+struct NodeOutcome {
+  int exit_code = 0;
+  int signal = 0;
+  std::string error;  // e.g. "command not found"
+};
+
+// Figures derived once and shared by the span, the record and the summary.
+struct NodeFigures {
+  double cpu_j = 0, package_j = 0, dram_j = 0, dram_measured_j = 0, gpu_j = 0, gpu_measured_j = 0;
+  double total_j = 0;
+  double gpu_w_avg = 0;
+  double duration_s = 0;
+  double gco2e = 0;
+  std::optional<double> j_per_record;
+  std::optional<double> gco2e_per_record;
+};
+
+NodeFigures ComputeFigures(const meter::NodeMeasurement& m, const NodeReport& report,
+                           const carbon::Intensity& intensity);
+
+otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement& m, const NodeFigures& f,
+                             const NodeReport& report, const NodeOutcome& outcome, const carbon::Intensity& intensity,
+                             const otel::SpanContext& context, const std::optional<otel::SpanId>& parent);
+
+nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurement& m, const NodeFigures& f,
+                                 const NodeReport& report, const NodeOutcome& outcome,
+                                 const otel::SpanContext& context);
+
+// RFC 3339 UTC with microseconds, e.g. "2026-11-25T04:20:00.123456Z".
+std::string FormatUtc(int64_t unix_ns);
+
+// "20261125T042000Z-3f9a1c": UTC time plus a random suffix.
+std::string GenerateRunId();
+
+}  // namespace kfm::pipeline

@@ -1,0 +1,157 @@
+#include "pipeline/node_runner.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "otel/bundle.h"
+#include "otel/otlp_json.h"
+
+#ifndef KFM_VERSION
+#define KFM_VERSION "0.1.0"
+#endif
+
+namespace kfm::pipeline {
+namespace {
+
+std::string MakeReportFile() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kfm-node-report-XXXXXX";
+  const int fd = ::mkstemp(pattern.data());
+  if (fd < 0) return {};
+  ::close(fd);
+  return pattern;
+}
+
+std::string Fixed(double value, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", digits, value);
+  return buffer;
+}
+
+}  // namespace
+
+NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler, const SignalBlock& signals) {
+  NodeRunResult result;
+  const NodeMeta& meta = request.meta;
+  otel::SpanContext context;
+  context.trace_id = request.parent ? request.parent->trace_id : otel::TraceIdForRun(meta.run_id);
+  context.span_id = otel::RandomSpanId();
+  context.flags = request.parent ? request.parent->flags : 1;
+
+  const std::string report_file = MakeReportFile();
+  if (report_file.empty()) result.warnings.push_back("cannot create a KFM_NODE_REPORT file; counts will be missing");
+
+  auto node = sampler.AddNode(meta.node);
+  if (!node.ok()) {
+    result.warnings.push_back(node.status().message());
+  }
+
+  std::vector<std::string> overrides = {"TRACEPARENT=" + otel::FormatTraceparent(context),
+                                        "KFM_RUN_ID=" + meta.run_id, "KFM_NODE_REPORT=" + report_file};
+  SpawnRequest spawn;
+  spawn.argv = meta.command;
+  spawn.env = EnvironmentWith(overrides);
+  auto program = ResolveProgram(meta.command.front());
+  const int node_id = node.ok() ? *node : -1;
+  if (node_id >= 0) {
+    spawn.join_cgroup_fd = sampler.JoinFd(node_id);
+    sampler.NodeStarting(node_id);
+  }
+  if (!program.ok()) {
+    result.outcome.error = program.status().message();
+    result.outcome.exit_code = 127;
+  } else {
+    spawn.program = *program;
+    auto pid = Spawn(spawn);
+    if (!pid.ok()) {
+      result.outcome.error = pid.status().message();
+      result.outcome.exit_code = 126;
+    } else {
+      if (node_id >= 0) sampler.SetNodePid(node_id, *pid);
+      ExitInfo exit = WaitForwarding(*pid, signals, [&](pid_t reaped, const struct rusage& usage) {
+        sampler.OnReaped(reaped, usage);
+      });
+      result.outcome.exit_code = exit.exit_code;
+      result.outcome.signal = exit.signal;
+    }
+  }
+  result.exit_code = result.outcome.exit_code;
+  if (node_id >= 0) result.measurement = sampler.EndNode(node_id);
+
+  result.report = report_file.empty() ? NodeReport{} : ReadNodeReport(report_file);
+  if (!report_file.empty()) ::unlink(report_file.c_str());
+  for (const auto& problem : result.report.problems) result.warnings.push_back(problem);
+
+  result.figures = ComputeFigures(result.measurement, result.report, request.intensity);
+  std::optional<otel::SpanId> parent;
+  if (request.parent) parent = request.parent->span_id;
+  result.span = BuildNodeSpan(meta, result.measurement, result.figures, result.report, result.outcome,
+                              request.intensity, context, parent);
+  const nlohmann::json record =
+      BuildEnergyRecord(meta, result.measurement, result.figures, result.report, result.outcome, context);
+  const otel::Resource resource = otel::MakeResource(request.service_name, meta.run_id, meta.component);
+  std::string warning;
+  Status written = WriteNodeBundles(request.home, meta.run_id, resource, result.span, record, &warning);
+  if (!warning.empty()) result.warnings.push_back(warning);
+  if (!written.ok()) result.warnings.push_back("telemetry not written: " + written.message());
+  return result;
+}
+
+Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id, const otel::Resource& resource,
+                        const otel::SpanData& span, const nlohmann::json& record, std::string* warning) {
+  const otel::BundlePaths paths = otel::PathsForRun(home, run_id);
+  Status spans = otel::AppendLine(paths.spans, otel::ExportTraceRequestJson(resource, {span}, KFM_VERSION).dump());
+  Status energy = otel::UpdateJsonDocument(
+      paths.energy,
+      [&](nlohmann::json& doc) {
+        if (!doc.is_object()) doc = {{"schema", "kfm.energy.v2"}, {"run_id", run_id}, {"nodes", nlohmann::json::array()}};
+        doc["nodes"].push_back(record);
+      },
+      warning);
+  return spans.ok() ? energy : spans;
+}
+
+std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& result) {
+  const auto& f = result.figures;
+  const auto& meta = request.meta;
+  std::ostringstream out;
+  out << "kfm-energy: node " << meta.node << " (run " << meta.run_id << ") ";
+  if (!result.outcome.error.empty()) {
+    out << "failed to start: " << result.outcome.error << "\n";
+  } else if (result.outcome.signal != 0) {
+    out << "killed by signal " << result.outcome.signal << "\n";
+  } else {
+    out << "exited " << result.outcome.exit_code << "\n";
+  }
+  const bool cpu_modelled = meta.cpu_method.rfind("model-", 0) == 0;
+  out << "  duration   " << Fixed(f.duration_s, 3) << " s, CPU " << Fixed(result.measurement.cpu_util_pct, 1)
+      << "% of one core (" << meta.cpu_accounting << ", " << result.measurement.samples << " samples)\n";
+  out << "  cpu        " << Fixed(f.cpu_j, 3) << " J of " << Fixed(f.package_j, 3) << " J package  ["
+      << meta.cpu_method << (cpu_modelled ? ", MODELLED" : ", measured") << "]\n";
+  out << "  dram       " << Fixed(f.dram_j, 3) << " J  [" << meta.dram_method
+      << (meta.dram_method.rfind("model-", 0) == 0 ? ", MODELLED" : "") << "]\n";
+  out << "  gpu        " << Fixed(f.gpu_j, 3) << " J, " << Fixed(f.gpu_w_avg, 2) << " W avg  [" << meta.gpu_method
+      << "]\n";
+  out << "  total      " << Fixed(f.total_j, 3) << " J = " << Fixed(f.gco2e, 4) << " gCO2e at "
+      << Fixed(request.intensity.value.value(), 1) << " g/kWh (" << request.intensity.region << ", "
+      << request.intensity.resolution << ", " << request.intensity.table_id << " " << request.intensity.table_version
+      << ")\n";
+  if (result.report.records_out) {
+    out << "  records    " << *result.report.records_out;
+    if (f.j_per_record) out << ", " << Fixed(*f.j_per_record, 6) << " J/record";
+    out << "\n";
+  }
+  if (result.measurement.energy.substituted_intervals > 0) {
+    out << "  note       " << result.measurement.energy.substituted_intervals
+        << " interval(s) modelled because a counter failed\n";
+  }
+  const auto paths = otel::PathsForRun(request.home, meta.run_id);
+  out << "  spans      " << paths.spans.string() << "\n  energy     " << paths.energy.string() << "\n";
+  return out.str();
+}
+
+}  // namespace kfm::pipeline

@@ -1,0 +1,47 @@
+// Runs one node: starts its command under the shared sampler, waits for it while forwarding
+// signals, collects its KFM_NODE_REPORT, and writes its span and energy record to the bundle
+// files (always, before anything else). `kfm-energy run` is this with one node; the pipeline
+// runner calls it per node. Not thread-safe: call from the thread that owns the SignalBlock.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "carbon/intensity.h"
+#include "meter/sampler.h"
+#include "otel/span.h"
+#include "pipeline/node_record.h"
+#include "pipeline/process.h"
+
+namespace kfm::pipeline {
+
+struct NodeRunRequest {
+  NodeMeta meta;                              // run_id, node, domain, pipeline_kind, command
+  std::string service_name = "kfm.etl";
+  std::filesystem::path home;                 // KFM_HOME
+  std::optional<otel::SpanContext> parent;    // from TRACEPARENT
+  carbon::Intensity intensity;
+};
+
+struct NodeRunResult {
+  int exit_code = 0;
+  NodeOutcome outcome;
+  meter::NodeMeasurement measurement;
+  NodeFigures figures;
+  NodeReport report;
+  otel::SpanData span;
+  std::vector<std::string> warnings;  // file problems, report problems: shown, never fatal
+};
+
+NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler, const SignalBlock& signals);
+
+// Writes the span (OTLP JSON line) and the energy record into the run's bundle files.
+Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id, const otel::Resource& resource,
+                        const otel::SpanData& span, const nlohmann::json& record, std::string* warning);
+
+// The short human summary printed on stderr after a node.
+std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& result);
+
+}  // namespace kfm::pipeline

@@ -1,0 +1,37 @@
+// Test helper: runs a command with extra environment and captures its output and exit code.
+// Uses fork/exec and temporary files; for tests only. Thread-compatible.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kfm::testing {
+
+struct CommandResult {
+  int exit_code = -1;  // 128 + signal when killed
+  std::string out;
+  std::string err;
+};
+
+// Runs argv with the current environment plus `env` ("KEY=value"; "KEY=" with nothing after
+// the '=' removes KEY). Waits at most `timeout_s` seconds, then kills it.
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                         double timeout_s = 60);
+
+// A fresh temporary directory, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& text);
+
+}  // namespace kfm::testing
