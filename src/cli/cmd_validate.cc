@@ -80,23 +80,23 @@ void AddValidateCommand(CLI::App& root, int& exit_code) {
   auto options = std::make_shared<ValidateOptions>();
   auto* cmd = root.add_subcommand("validate", "Check kfm-energy output files against their JSON Schemas");
   cmd->footer(
-      "A file's kind is recognised from its content:\n"
-      "  telemetry/energy/kfm-run-<run-id>.json    JSON document with \"schema\": \"kfm.energy.v2\"\n"
-      "                                            -> schema energy-v2\n"
-      "  telemetry/otel/spans-kfm-run-<run-id>.json  OTLP JSON lines (ExportTraceServiceRequest); each\n"
-      "                                            etl.node.* span's resource + span attributes are\n"
-      "                                            flattened into one object -> otel-energy-span-v1;\n"
-      "                                            ids, timestamps and AnyValues are checked too\n"
-      "Prints \"FILE: ok (SCHEMA)\", or one line per problem \"FILE: WHERE: MESSAGE\" where WHERE is a\n"
-      "JSON pointer (/nodes/0/cpu/attributed_j) or \"line N span etl.node.X: /attribute\".\n"
-      "Exit codes: 0 every file is valid; 1 a file does not conform to its schema;\n"
-      "2 a file cannot be read, is not JSON or is of unknown kind (message names file, line and\n"
-      "field), or bad usage. The schemas are built into the binary: see --list-schemas.");
+      "File kinds, recognised from the content:\n"
+      "  energy record  telemetry/energy/kfm-run-<run-id>.json: a JSON document with\n"
+      "                 \"schema\": \"kfm.energy.v2\" -> schema energy-v2\n"
+      "  span file      telemetry/otel/spans-kfm-run-<run-id>.json: OTLP JSON lines, one\n"
+      "                 ExportTraceServiceRequest (\"resourceSpans\") per line; each etl.node.* span's\n"
+      "                 resource + span attributes are flattened into one object ->\n"
+      "                 otel-energy-span-v1 (ids, timestamps and AnyValue encodings are checked too)\n"
+      "Output: \"FILE: ok (SCHEMA)\", or one line per problem \"FILE: WHERE: MESSAGE\", WHERE being a\n"
+      "JSON pointer (/nodes/0/cpu/attributed_j) or \"line N span etl.node.X: /attribute.key\".\n"
+      "Exit codes: 0 every file is valid; 1 some file does not conform to its schema; 2 a file\n"
+      "cannot be read, is not JSON or is of unknown kind (the message names file, line and\n"
+      "column), or bad usage. The schemas are built into the binary: see --list-schemas.");
   auto* files = cmd->add_option("FILE", options->files, "Files to check (energy record or OTLP JSON span file)")
                     ->type_name("FILE");
   cmd->add_option("--schema", options->schema,
-                  "Check every file (or each JSON line) against this schema instead of detecting it, "
-                  "e.g. otel-energy-span-v1 for a flattened span object")
+                  "Use this schema instead of detecting the kind (e.g. otel-energy-span-v1 for a\n"
+                  "flattened span object; JSON lines are checked one by one)")
       ->type_name("NAME");
   auto* print = cmd->add_option("--print-schema", options->print_schema, "Print an embedded schema and exit")
                     ->type_name("NAME");

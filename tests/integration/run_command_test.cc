@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fake_rapl.h"
 #include "subprocess.h"
 
 namespace kfm::testing {
@@ -45,6 +47,16 @@ class RunCommandTest : public ::testing::Test {
   std::vector<std::string> Env(const std::string& run_id) const {
     return {"KFM_HOME=" + home_.path(), "KFM_RUN_ID=" + run_id, "KFM_SYSFS_ROOT=" + home_.path() + "/no-sysfs",
             "KFM_NVML_LIBRARY=" + home_.path() + "/no-nvml.so", "TRACEPARENT=", "KFM_SAMPLE_INTERVAL_MS=50"};
+  }
+  // Env(run_id) with KEY=value replacing any entry for KEY.
+  std::vector<std::string> EnvWith(const std::string& run_id, const std::string& entry) const {
+    auto env = Env(run_id);
+    const std::string key = entry.substr(0, entry.find('=') + 1);
+    for (auto& e : env) {
+      if (e.rfind(key, 0) == 0) e = entry;
+    }
+    if (std::find(env.begin(), env.end(), entry) == env.end()) env.push_back(entry);
+    return env;
   }
   std::string SpansFile(const std::string& run_id) const {
     return home_.path() + "/telemetry/otel/spans-kfm-run-" + run_id + ".json";
@@ -146,13 +158,11 @@ TEST_F(RunCommandTest, RefusesNamesThatEscapeKfmHome) {
 }
 
 TEST_F(RunCommandTest, BadEnvironmentIsExit2NamingTheVariable) {
-  auto env = Env("r7");
-  env.push_back("KFM_SAMPLE_INTERVAL_MS=fast");
+  auto env = EnvWith("r7", "KFM_SAMPLE_INTERVAL_MS=fast");
   auto result = RunCommand({kBinary, "run", "--node", "x", "--", "/bin/true"}, env);
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("KFM_SAMPLE_INTERVAL_MS"), std::string::npos);
-  env = Env("r7");
-  env.push_back("KFM_REGION=ATLANTIS");
+  env = EnvWith("r7", "KFM_REGION=ATLANTIS");
   result = RunCommand({kBinary, "run", "--node", "x", "--", "/bin/true"}, env);
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("ATLANTIS"), std::string::npos);
@@ -161,8 +171,7 @@ TEST_F(RunCommandTest, BadEnvironmentIsExit2NamingTheVariable) {
 
 TEST_F(RunCommandTest, JoinsTraceparentAndHandsTheNodeContextToTheChild) {
   const std::string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-  auto env = Env("r8");
-  env.push_back("TRACEPARENT=" + parent);
+  auto env = EnvWith("r8", "TRACEPARENT=" + parent);
   auto result = RunCommand({kBinary, "run", "-q", "--node", "traced", "--", "/bin/sh", "-c", "echo \"$TRACEPARENT\""},
                            env);
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -208,55 +217,11 @@ TEST_F(RunCommandTest, EightConcurrentRunsOfOneRunLoseNothing) {
   ExpectValid(EnergyFile("r10"));
 }
 
-// A fake RAPL package whose counter advances at `watts` and wraps at `max_uj`, rewritten in
-// place (as sysfs does) every 2 ms by a thread.
-class FakeRaplCounter {
- public:
-  FakeRaplCounter(const std::string& root, double watts, uint64_t max_uj) : watts_(watts), max_uj_(max_uj) {
-    const std::string zone = root + "/class/powercap/intel-rapl:0";
-    std::filesystem::create_directories(zone);
-    WriteFile(zone + "/name", "package-0\n");
-    WriteFile(zone + "/max_energy_range_uj", std::to_string(max_uj) + "\n");
-    WriteFile(zone + "/enabled", "1\n");
-    WriteFile(zone + "/energy_uj", "0\n");
-    fd_ = ::open((zone + "/energy_uj").c_str(), O_WRONLY);
-    start_ = std::chrono::steady_clock::now();
-    Write();
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        Write();
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      }
-    });
-  }
-  ~FakeRaplCounter() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-
- private:
-  void Write() {
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const auto uj = static_cast<uint64_t>(7'000'000 + watts_ * 1e6 * elapsed) % (max_uj_ + 1);
-    char line[32];
-    const int n = std::snprintf(line, sizeof(line), "%020llu\n", static_cast<unsigned long long>(uj));
-    (void)::pwrite(fd_, line, static_cast<size_t>(n), 0);
-  }
-  double watts_;
-  uint64_t max_uj_;
-  int fd_ = -1;
-  std::chrono::steady_clock::time_point start_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 TEST_F(RunCommandTest, FakeRaplCounterThatWrapsGivesRateTimesDurationWithin2Percent) {
   const std::string sysfs = home_.path() + "/sysfs";
   // 25 W wrapping every 1.2 s: a 2.5 s run wraps twice.
   FakeRaplCounter counter(sysfs, 25.0, 30'000'000);
-  auto env = Env("r11");
-  env.push_back("KFM_SYSFS_ROOT=" + sysfs);
+  auto env = EnvWith("r11", "KFM_SYSFS_ROOT=" + sysfs);
   auto result = RunCommand({kBinary, "run", "--node", "rapl", "--", "/bin/sleep", "2.5"}, env);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto attrs = SpanAttributes(ReadJsonLines(SpansFile("r11"))[0]);
