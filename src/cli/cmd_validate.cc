@@ -67,7 +67,8 @@ int RunValidate(const ValidateOptions& options) {
       std::cout << file << ": ok (" << check->schema << ")\n";
       continue;
     }
-    for (const auto& error : check->errors) std::cout << file << ": " << error.where << ": " << error.message << "\n";
+    for (const auto& error : check->errors)
+      std::cout << file << ": " << error.where << ": " << error.message << "\n";
     if (exit_code == 0) exit_code = 1;
   }
   std::cout.flush();
@@ -78,29 +79,36 @@ int RunValidate(const ValidateOptions& options) {
 
 void AddValidateCommand(CLI::App& root, int& exit_code) {
   auto options = std::make_shared<ValidateOptions>();
-  auto* cmd = root.add_subcommand("validate", "Check kfm-energy output files against their JSON Schemas");
+  auto* cmd =
+      root.add_subcommand("validate", "Check kfm-energy output files against their JSON Schemas");
   cmd->footer(
       "File kinds, recognised from the content:\n"
       "  energy record  telemetry/energy/kfm-run-<run-id>.json: a JSON document with\n"
       "                 \"schema\": \"kfm.energy.v2\" -> schema energy-v2\n"
       "  span file      telemetry/otel/spans-kfm-run-<run-id>.json: OTLP JSON lines, one\n"
-      "                 ExportTraceServiceRequest (\"resourceSpans\") per line; each etl.node.* span's\n"
+      "                 ExportTraceServiceRequest (\"resourceSpans\") per line; each etl.node.* "
+      "span's\n"
       "                 resource + span attributes are flattened into one object ->\n"
-      "                 otel-energy-span-v1 (ids, timestamps and AnyValue encodings are checked too)\n"
-      "Output: \"FILE: ok (SCHEMA)\", or one line per problem \"FILE: WHERE: MESSAGE\", WHERE being a\n"
+      "                 otel-energy-span-v1 (ids, timestamps and AnyValue encodings are checked "
+      "too)\n"
+      "Output: \"FILE: ok (SCHEMA)\", or one line per problem \"FILE: WHERE: MESSAGE\", WHERE "
+      "being a\n"
       "JSON pointer (/nodes/0/cpu/attributed_j) or \"line N span etl.node.X: /attribute.key\".\n"
       "Exit codes: 0 every file is valid; 1 some file does not conform to its schema; 2 a file\n"
       "cannot be read, is not JSON or is of unknown kind (the message names file, line and\n"
       "column), or bad usage. The schemas are built into the binary: see --list-schemas.");
-  auto* files = cmd->add_option("FILE", options->files, "Files to check (energy record or OTLP JSON span file)")
+  auto* files = cmd->add_option("FILE", options->files,
+                                "Files to check (energy record or OTLP JSON span file)")
                     ->type_name("FILE");
   cmd->add_option("--schema", options->schema,
                   "Use this schema instead of detecting the kind (e.g. otel-energy-span-v1 for a\n"
                   "flattened span object; JSON lines are checked one by one)")
       ->type_name("NAME");
-  auto* print = cmd->add_option("--print-schema", options->print_schema, "Print an embedded schema and exit")
-                    ->type_name("NAME");
-  auto* list = cmd->add_flag("--list-schemas", options->list_schemas, "List the embedded schemas and exit");
+  auto* print =
+      cmd->add_option("--print-schema", options->print_schema, "Print an embedded schema and exit")
+          ->type_name("NAME");
+  auto* list =
+      cmd->add_flag("--list-schemas", options->list_schemas, "List the embedded schemas and exit");
   print->excludes(files);
   list->excludes(files);
   list->excludes(print);

@@ -153,11 +153,11 @@ class ProcfsAccounting final : public CpuAccounting {
     for (size_t i = 0; i < nodes_.size(); ++i) {
       Node& node = nodes_[i];
       if (node.ended || node.root <= 0) continue;
-      std::vector<pid_t> stack;
-      // Roots: the node's own root, and orphans reparented to us that belonged to it.
+      std::vector<pid_t> stack = {node.root};
+      // Also the orphans re-parented to us (the subreaper) that belonged to this node.
       for (pid_t pid : children_[self]) {
         auto owner = owner_.find(pid);
-        if (pid == node.root || (owner != owner_.end() && owner->second == static_cast<int>(i)) ||
+        if ((owner != owner_.end() && owner->second == static_cast<int>(i)) ||
             (owner == owner_.end() && SoleActiveNode() == static_cast<int>(i))) {
           stack.push_back(pid);
         }

@@ -18,13 +18,12 @@
 #include <memory>
 #include <system_error>
 #include <utility>
-#include <variant>
-
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
+#include <variant>
 
 namespace kfm::otel {
 namespace {
@@ -146,8 +145,10 @@ const json* ResolveRef(const json& root, const json* node) {
       const std::size_t slash = rest.find('/');
       std::string token(rest.substr(0, slash));
       rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-      for (std::size_t pos; (pos = token.find("~1")) != std::string::npos;) token.replace(pos, 2, "/");
-      for (std::size_t pos; (pos = token.find("~0")) != std::string::npos;) token.replace(pos, 2, "~");
+      for (std::size_t pos; (pos = token.find("~1")) != std::string::npos;)
+        token.replace(pos, 2, "/");
+      for (std::size_t pos; (pos = token.find("~0")) != std::string::npos;)
+        token.replace(pos, 2, "~");
       if (!at->is_object()) return nullptr;
       auto child = at->find(token);
       at = child == at->end() ? nullptr : &*child;
@@ -160,7 +161,8 @@ const json* ResolveRef(const json& root, const json* node) {
 // Every subschema that applies to the instance at `tokens` (through $ref, allOf/anyOf/oneOf,
 // then/else and schema dependencies), so a message can quote the pattern, enum or bound.
 void CollectSubschemas(const json& root, const json* schema, const json* instance,
-                       std::span<const std::string> tokens, std::vector<const json*>& out, int depth) {
+                       std::span<const std::string> tokens, std::vector<const json*>& out,
+                       int depth) {
   schema = ResolveRef(root, schema);
   if (schema == nullptr || !schema->is_object() || depth > 48) return;
   for (const char* key : {"allOf", "anyOf", "oneOf"}) {
@@ -173,8 +175,8 @@ void CollectSubschemas(const json& root, const json* schema, const json* instanc
       CollectSubschemas(root, &*it, instance, tokens, out, depth + 1);
     }
   }
-  if (auto it = schema->find("dependencies"); it != schema->end() && it->is_object() && instance != nullptr &&
-      instance->is_object()) {
+  if (auto it = schema->find("dependencies");
+      it != schema->end() && it->is_object() && instance != nullptr && instance->is_object()) {
     for (const auto& [property, sub] : it->items()) {
       if (sub.is_object() && instance->contains(property)) {
         CollectSubschemas(root, &sub, instance, tokens, out, depth + 1);
@@ -241,15 +243,23 @@ const json* Lookup(const json& doc, const std::vector<std::string>& tokens) {
 
 const char* TypeName(const json& value) {
   switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "integer";
-    case json::value_t::number_float: return "number";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "value";
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
+    default:
+      return "value";
   }
 }
 
@@ -265,8 +275,10 @@ std::string QuotedBetween(std::string_view text) {
 bool IsSummary(std::string_view description) {
   for (std::string_view prefix :
        {"Failed to validate against schema associated with", "Failed to validate item #",
-        "Failed to validate against child schema", "Failed to validate against a conditional schema",
-        "Failed to validate against dependent schema", "Failed to validate against additional properties",
+        "Failed to validate against child schema",
+        "Failed to validate against a conditional schema",
+        "Failed to validate against dependent schema",
+        "Failed to validate against additional properties",
         "Failed to validate against any schemas allowed by anyOf",
         "Failed to validate against any child schemas allowed by oneOf"}) {
     if (description.starts_with(prefix)) return true;
@@ -274,7 +286,8 @@ bool IsSummary(std::string_view description) {
   return false;
 }
 
-bool StartsWithTokens(const std::vector<std::string>& tokens, const std::vector<std::string>& prefix) {
+bool StartsWithTokens(const std::vector<std::string>& tokens,
+                      const std::vector<std::string>& prefix) {
   return tokens.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), tokens.begin());
 }
 
@@ -294,8 +307,9 @@ class SchemaChecker {
     auto checker = std::unique_ptr<SchemaChecker>(new SchemaChecker(stem));
     auto parsed = ParseJson(*text);
     if (const auto* error = std::get_if<SyntaxError>(&parsed)) {
-      return Status::Internal("embedded schema " + stem + ".json, line " + std::to_string(error->line) +
-                              ", column " + std::to_string(error->column) + ": " + error->what);
+      return Status::Internal("embedded schema " + stem + ".json, line " +
+                              std::to_string(error->line) + ", column " +
+                              std::to_string(error->column) + ": " + error->what);
     }
     checker->schema_json_ = std::move(std::get<json>(parsed));
     try {
@@ -342,8 +356,7 @@ class SchemaChecker {
 
     std::vector<SchemaError> out;
     for (const auto& item : raw) {
-      if (item.summary &&
-          std::any_of(raw.begin(), raw.end(), [&](const Raw& other) {
+      if (item.summary && std::any_of(raw.begin(), raw.end(), [&](const Raw& other) {
             return !other.summary && StartsWithTokens(other.tokens, item.tokens);
           })) {
         continue;
@@ -363,7 +376,8 @@ class SchemaChecker {
   explicit SchemaChecker(std::string name) : name_(std::move(name)) {}
 
   // Turns valijson's generic sentence into one naming the rule and the offending value.
-  SchemaError Describe(const json& doc, std::vector<std::string> tokens, std::string_view description) const {
+  SchemaError Describe(const json& doc, std::vector<std::string> tokens,
+                       std::string_view description) const {
     std::string message;
     bool show_value = true;
     if (description.starts_with("Missing required property")) {
@@ -392,10 +406,12 @@ class SchemaChecker {
       // already worded
     } else if (description.starts_with("Value type not permitted")) {
       const json* type = FindKeyword(subschemas, "type");
-      message = type != nullptr ? "must be of type " + (type->is_string() ? type->get<std::string>() : type->dump())
+      message = type != nullptr ? "must be of type " +
+                                      (type->is_string() ? type->get<std::string>() : type->dump())
                                 : "has a type the schema does not allow";
       if (value != nullptr) message += ", not " + std::string(TypeName(*value));
-    } else if (description.starts_with("Target should not validate against schema specified in 'not'")) {
+    } else if (description.starts_with(
+                   "Target should not validate against schema specified in 'not'")) {
       if (value != nullptr && value->is_null()) {
         message = "must not be null";
       } else {
@@ -406,10 +422,12 @@ class SchemaChecker {
       }
     } else if (description.starts_with("Failed to match regex")) {
       const json* pattern = FindKeyword(subschemas, "pattern");
-      message = pattern != nullptr ? "must match " + pattern->dump() : "does not match the required pattern";
+      message = pattern != nullptr ? "must match " + pattern->dump()
+                                   : "does not match the required pattern";
     } else if (description.starts_with("Failed to match against any enum")) {
       const json* values = FindKeyword(subschemas, "enum");
-      message = "must be one of " + (values != nullptr ? values->dump() : std::string("the allowed values"));
+      message = "must be one of " +
+                (values != nullptr ? values->dump() : std::string("the allowed values"));
     } else if (description.starts_with("Failed to match expected value set by 'const'")) {
       const json* constant = FindKeyword(subschemas, "const");
       message = constant != nullptr ? "must be " + constant->dump() : "is not the required value";
@@ -449,7 +467,8 @@ class OtlpFlattener {
 
   FlattenedRequest Run(const json& request) {
     if (!request.is_object()) {
-      Error(prefix_, "expected an OTLP ExportTraceServiceRequest object, got " + std::string(TypeName(request)));
+      Error(prefix_, "expected an OTLP ExportTraceServiceRequest object, got " +
+                         std::string(TypeName(request)));
       return std::move(out_);
     }
     auto resource_spans = request.find("resourceSpans");
@@ -481,7 +500,9 @@ class OtlpFlattener {
     auto scope_spans = rs.find("scopeSpans");
     if (scope_spans == rs.end()) {
       if (rs.contains("instrumentationLibrarySpans")) {
-        Error(where, "uses the pre-1.0 key \"instrumentationLibrarySpans\"; OTLP JSON uses \"scopeSpans\"");
+        Error(
+            where,
+            "uses the pre-1.0 key \"instrumentationLibrarySpans\"; OTLP JSON uses \"scopeSpans\"");
       }
       return;
     }
@@ -527,7 +548,8 @@ class OtlpFlattener {
     if (start && end && *end < *start) Error(label, "endTimeUnixNano is before startTimeUnixNano");
     if (auto it = span.find("kind"); it != span.end()) {
       if (!it->is_number_integer() || *it < 0 || *it > 5) {
-        Error(label, "kind must be an integer 0..5 (OTLP JSON writes enums as integers); got " + Show(*it));
+        Error(label, "kind must be an integer 0..5 (OTLP JSON writes enums as integers); got " +
+                         Show(*it));
       }
     }
     if (auto it = span.find("status"); it != span.end()) {
@@ -535,46 +557,60 @@ class OtlpFlattener {
         Error(label, "status must be an object");
       } else if (auto code = it->find("code"); code != it->end()) {
         if (!code->is_number_integer() || *code < 0 || *code > 2) {
-          Error(label, "status.code must be an integer 0..2 (OTLP JSON writes enums as integers); got " + Show(*code));
+          Error(label,
+                "status.code must be an integer 0..2 (OTLP JSON writes enums as integers); got " +
+                    Show(*code));
         }
       }
     }
     json span_attributes = json::object();
-    if (auto it = span.find("attributes"); it != span.end()) Attributes(*it, label, span_attributes);
+    if (auto it = span.find("attributes"); it != span.end())
+      Attributes(*it, label, span_attributes);
 
     if (!name.starts_with(kNodeSpanPrefix)) return;
     json merged = resource_attributes;
     for (const auto& [key, value] : span_attributes.items()) {
       if (auto it = merged.find(key); it != merged.end() && *it != value) {
-        Error(label + ": /" + EscapePointerToken(key),
-              "span attribute " + Show(value) + " differs from the resource attribute " + Show(*it));
+        Error(
+            label + ": /" + EscapePointerToken(key),
+            "span attribute " + Show(value) + " differs from the resource attribute " + Show(*it));
       }
       merged[key] = value;
     }
     const std::string node = name.substr(kNodeSpanPrefix.size());
     if (node.empty()) {
       Error(label, "span name has no node after \"etl.node.\"");
-    } else if (auto it = merged.find("kfm.node"); it != merged.end() && it->is_string() && *it != node) {
-      Error(label + ": /kfm.node", "must equal the node in the span name (\"" + node + "\"); got " + Show(*it));
+    } else if (auto it = merged.find("kfm.node");
+               it != merged.end() && it->is_string() && *it != node) {
+      Error(label + ": /kfm.node",
+            "must equal the node in the span name (\"" + node + "\"); got " + Show(*it));
     }
     out_.node_spans.push_back({std::move(name), std::move(merged)});
   }
 
-  void HexId(const json& span, const char* field, std::size_t digits, const std::string& label, bool required) {
+  void HexId(const json& span, const char* field, std::size_t digits, const std::string& label,
+             bool required) {
     auto it = span.find(field);
     if (it == span.end()) {
       if (required) Error(label, std::string(field) + " is missing");
       return;
     }
     const std::string expected = std::to_string(digits) + " lower-case hex digits";
-    if (!it->is_string()) return Error(label, std::string(field) + " must be a string of " + expected + "; got " + Show(*it));
+    if (!it->is_string())
+      return Error(label,
+                   std::string(field) + " must be a string of " + expected + "; got " + Show(*it));
     const std::string& id = it->get_ref<const std::string&>();
-    const bool hex = std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-    if (id.size() != digits || !hex) return Error(label, std::string(field) + " must be " + expected + "; got " + Show(*it));
-    if (id.find_first_not_of('0') == std::string::npos) Error(label, std::string(field) + " must not be all zeros");
+    const bool hex = std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (id.size() != digits || !hex)
+      return Error(label, std::string(field) + " must be " + expected + "; got " + Show(*it));
+    if (id.find_first_not_of('0') == std::string::npos)
+      Error(label, std::string(field) + " must not be all zeros");
   }
 
-  std::optional<std::uint64_t> Nanos(const json& span, const char* field, const std::string& label) {
+  std::optional<std::uint64_t> Nanos(const json& span, const char* field,
+                                     const std::string& label) {
     auto it = span.find(field);
     if (it == span.end()) {
       Error(label, std::string(field) + " is missing");
@@ -587,19 +623,22 @@ class OtlpFlattener {
       if (IsDigits(text) && ec == std::errc() && ptr == text.data() + text.size()) return value;
     }
     Error(label, std::string(field) +
-                     " must be a decimal string of nanoseconds (OTLP JSON writes 64-bit integers as strings); got " +
+                     " must be a decimal string of nanoseconds (OTLP JSON writes 64-bit integers "
+                     "as strings); got " +
                      Show(*it));
     return std::nullopt;
   }
 
   // Adds the OTLP KeyValue list `attributes` to `out`; `where` names the owner for messages.
   void Attributes(const json& attributes, const std::string& where, json& out, int depth = 0) {
-    if (!attributes.is_array()) return Error(where, "attributes must be an array of {\"key\", \"value\"}");
+    if (!attributes.is_array())
+      return Error(where, "attributes must be an array of {\"key\", \"value\"}");
     for (std::size_t i = 0; i < attributes.size(); ++i) {
       const json& kv = attributes[i];
       auto key = kv.is_object() ? kv.find("key") : kv.end();
       if (!kv.is_object() || key == kv.end() || !key->is_string()) {
-        Error(where, "attributes[" + std::to_string(i) + "] must be an object with a string \"key\"");
+        Error(where,
+              "attributes[" + std::to_string(i) + "] must be an object with a string \"key\"");
         continue;
       }
       const std::string& name = key->get_ref<const std::string&>();
@@ -617,10 +656,12 @@ class OtlpFlattener {
     }
     if (value.is_null() || (value.is_object() && value.empty())) return json();  // unset AnyValue
     if (!value.is_object()) {
-      Error(where, "must be an OTLP AnyValue object such as {\"doubleValue\": 1.5}; got " + Show(value));
+      Error(where,
+            "must be an OTLP AnyValue object such as {\"doubleValue\": 1.5}; got " + Show(value));
       return value;
     }
-    if (value.size() > 1) Error(where, "AnyValue must hold exactly one value field; got " + Show(value));
+    if (value.size() > 1)
+      Error(where, "AnyValue must hold exactly one value field; got " + Show(value));
     const auto& [field, inner] = *value.items().begin();
     if (field == "stringValue" || field == "bytesValue") {
       if (!inner.is_string()) Error(where, field + " must be a string; got " + Show(inner));
@@ -635,15 +676,20 @@ class OtlpFlattener {
         const std::string& text = inner.get_ref<const std::string&>();
         std::int64_t number = 0;
         auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-        const std::string_view digits = std::string_view(text).substr(text.starts_with('-') ? 1 : 0);
-        if (IsDigits(digits) && ec == std::errc() && ptr == text.data() + text.size()) return number;
+        const std::string_view digits =
+            std::string_view(text).substr(text.starts_with('-') ? 1 : 0);
+        if (IsDigits(digits) && ec == std::errc() && ptr == text.data() + text.size())
+          return number;
       }
-      Error(where, "intValue must be a decimal string (OTLP JSON writes 64-bit integers as strings); got " +
-                       Show(inner));
+      Error(
+          where,
+          "intValue must be a decimal string (OTLP JSON writes 64-bit integers as strings); got " +
+              Show(inner));
       return inner;
     }
     if (field == "doubleValue") {
-      if (!inner.is_number()) Error(where, "doubleValue must be a finite JSON number; got " + Show(inner));
+      if (!inner.is_number())
+        Error(where, "doubleValue must be a finite JSON number; got " + Show(inner));
       return inner;
     }
     if (field == "arrayValue") {
@@ -663,7 +709,8 @@ class OtlpFlattener {
       json object = json::object();
       auto values = inner.is_object() ? inner.find("values") : inner.end();
       if (!inner.is_object() || (values != inner.end() && !values->is_array())) {
-        Error(where, "kvlistValue must be {\"values\": [{\"key\", \"value\"}, ...]}; got " + Show(inner));
+        Error(where,
+              "kvlistValue must be {\"values\": [{\"key\", \"value\"}, ...]}; got " + Show(inner));
         return object;
       }
       if (values != inner.end()) Attributes(*values, where, object, depth + 1);
@@ -684,13 +731,16 @@ bool IsOtlpRequest(const json& doc) { return doc.is_object() && doc.contains("re
 Result<std::string> ReadWholeFile(const std::filesystem::path& file) {
   std::error_code ec;
   const auto status = std::filesystem::status(file, ec);
-  if (ec || !std::filesystem::exists(status)) return Status::NotFound(file.string() + ": no such file");
-  if (std::filesystem::is_directory(status)) return Status::InvalidArgument(file.string() + ": is a directory");
+  if (ec || !std::filesystem::exists(status))
+    return Status::NotFound(file.string() + ": no such file");
+  if (std::filesystem::is_directory(status))
+    return Status::InvalidArgument(file.string() + ": is a directory");
   errno = 0;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     const int error = errno;
-    std::string message = file.string() + ": cannot open: " + (error != 0 ? std::strerror(error) : "unknown error");
+    std::string message =
+        file.string() + ": cannot open: " + (error != 0 ? std::strerror(error) : "unknown error");
     if (error == EACCES || error == EPERM) return Status::PermissionDenied(std::move(message));
     return Status::IoError(std::move(message));
   }
@@ -721,7 +771,8 @@ std::vector<Line> NonBlankLines(std::string_view text) {
 std::size_t FirstContentLine(std::string_view text) {
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return 1;
-  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(first), '\n'));
+  return 1 + static_cast<std::size_t>(
+                 std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(first), '\n'));
 }
 
 Status AppendErrors(Result<std::vector<SchemaError>> found, FileCheck& check) {
@@ -733,7 +784,8 @@ Status AppendErrors(Result<std::vector<SchemaError>> found, FileCheck& check) {
 // Checks JSON lines (or one document at `lines`) as OTLP requests, or, for another forced schema,
 // each line as a document of that schema.
 Result<FileCheck> CheckLines(const std::vector<std::pair<std::size_t, json>>& parsed,
-                             const std::vector<SchemaError>& syntax_errors, SchemaChecker& checker, bool otlp) {
+                             const std::vector<SchemaError>& syntax_errors, SchemaChecker& checker,
+                             bool otlp) {
   FileCheck check;
   check.schema = checker.name();
   check.errors = syntax_errors;
@@ -745,28 +797,33 @@ Result<FileCheck> CheckLines(const std::vector<std::pair<std::size_t, json>>& pa
       continue;
     }
     if (!IsOtlpRequest(doc)) {
-      check.errors.push_back({line, "not an OTLP ExportTraceServiceRequest: expected an object with \"resourceSpans\""});
+      check.errors.push_back(
+          {line,
+           "not an OTLP ExportTraceServiceRequest: expected an object with \"resourceSpans\""});
       continue;
     }
     FlattenedRequest flat = FlattenOtlpRequest(doc, line);
     for (auto& error : flat.errors) check.errors.push_back(std::move(error));
     for (const auto& span : flat.node_spans) {
       ++check.documents;
-      if (Status s = AppendErrors(checker.Check(span.attributes, line + " span " + span.name), check); !s.ok()) {
+      if (Status s =
+              AppendErrors(checker.Check(span.attributes, line + " span " + span.name), check);
+          !s.ok()) {
         return s;
       }
     }
   }
   // Report in file order: structural and schema errors of one line together.
-  std::stable_sort(check.errors.begin(), check.errors.end(), [](const SchemaError& a, const SchemaError& b) {
-    auto line_of = [](const std::string& where) -> std::size_t {
-      if (!where.starts_with("line ")) return 0;
-      std::size_t n = 0;
-      std::from_chars(where.data() + 5, where.data() + where.size(), n);
-      return n;
-    };
-    return line_of(a.where) < line_of(b.where);
-  });
+  std::stable_sort(check.errors.begin(), check.errors.end(),
+                   [](const SchemaError& a, const SchemaError& b) {
+                     auto line_of = [](const std::string& where) -> std::size_t {
+                       if (!where.starts_with("line ")) return 0;
+                       std::size_t n = 0;
+                       std::from_chars(where.data() + 5, where.data() + where.size(), n);
+                       return n;
+                     };
+                     return line_of(a.where) < line_of(b.where);
+                   });
   return check;
 }
 
@@ -780,7 +837,8 @@ std::optional<std::string_view> EmbeddedSchema(std::string_view name) {
   return std::nullopt;
 }
 
-Result<std::vector<SchemaError>> ValidateJson(std::string_view schema_name, const nlohmann::json& doc) {
+Result<std::vector<SchemaError>> ValidateJson(std::string_view schema_name,
+                                              const nlohmann::json& doc) {
   auto checker = SchemaChecker::Load(schema_name);
   if (!checker.ok()) return checker.status();
   return checker.value()->Check(doc, "");
@@ -812,7 +870,8 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
   if (auto* doc = std::get_if<json>(&whole)) {
     const std::size_t line = FirstContentLine(content);
     if (IsOtlpRequest(*doc) && (!forced || forced_span)) {
-      auto checker = forced ? Result<std::unique_ptr<SchemaChecker>>(std::move(forced)) : SchemaChecker::Load(kSpanSchema);
+      auto checker = forced ? Result<std::unique_ptr<SchemaChecker>>(std::move(forced))
+                            : SchemaChecker::Load(kSpanSchema);
       if (!checker.ok()) return checker.status();
       return CheckLines({{line, std::move(*doc)}}, {}, *checker.value(), /*otlp=*/true);
     }
@@ -823,19 +882,21 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
     }
     auto tag = doc->is_object() ? doc->find("schema") : doc->end();
     if (tag == doc->end() || !tag->is_string()) {
-      return Status::InvalidArgument(name + ": line " + std::to_string(line) + ": unknown kind of file; " +
-                                     std::string(kFileKinds));
+      return Status::InvalidArgument(name + ": line " + std::to_string(line) +
+                                     ": unknown kind of file; " + std::string(kFileKinds));
     }
     // "kfm.<name>.v<N>" -> "<name>-v<N>".
     const std::string& value = tag->get_ref<const std::string&>();
     const std::size_t dot = value.rfind(".v");
     std::string schema;
-    if (value.starts_with("kfm.") && dot != std::string::npos && dot > 4 && IsDigits(value.substr(dot + 2))) {
+    if (value.starts_with("kfm.") && dot != std::string::npos && dot > 4 &&
+        IsDigits(value.substr(dot + 2))) {
       schema = value.substr(4, dot - 4) + "-v" + value.substr(dot + 2);
     }
     if (schema.empty() || schema == kSpanSchema || !EmbeddedSchema(schema)) {
-      return Status::InvalidArgument(name + ": /schema: unknown schema tag " + Show(*tag) +
-                                     " (known: kfm.energy.v2; embedded schemas: " + EmbeddedSchemaList() + ")");
+      return Status::InvalidArgument(
+          name + ": /schema: unknown schema tag " + Show(*tag) +
+          " (known: kfm.energy.v2; embedded schemas: " + EmbeddedSchemaList() + ")");
     }
     auto checker = SchemaChecker::Load(schema);
     if (!checker.ok()) return checker.status();
@@ -851,8 +912,9 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
   const json* first_doc = std::get_if<json>(&first);
   const bool otlp = first_doc != nullptr && IsOtlpRequest(*first_doc) && (!forced || forced_span);
   if (first_doc == nullptr || (!otlp && !forced)) {
-    return Status::InvalidArgument(name + ": line " + std::to_string(whole_error.line) + ", column " +
-                                   std::to_string(whole_error.column) + ": not valid JSON: " + whole_error.what);
+    return Status::InvalidArgument(name + ": line " + std::to_string(whole_error.line) +
+                                   ", column " + std::to_string(whole_error.column) +
+                                   ": not valid JSON: " + whole_error.what);
   }
   std::vector<std::pair<std::size_t, json>> parsed;
   std::vector<SchemaError> syntax_errors;
@@ -862,12 +924,14 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
       parsed.emplace_back(line.number, std::move(*doc));
     } else {
       const auto& error = std::get<SyntaxError>(one);
-      syntax_errors.push_back({"line " + std::to_string(line.number),
-                               "not valid JSON at column " + std::to_string(error.column) + ": " + error.what});
+      syntax_errors.push_back(
+          {"line " + std::to_string(line.number),
+           "not valid JSON at column " + std::to_string(error.column) + ": " + error.what});
     }
   }
   if (otlp) {
-    auto checker = forced ? Result<std::unique_ptr<SchemaChecker>>(std::move(forced)) : SchemaChecker::Load(kSpanSchema);
+    auto checker = forced ? Result<std::unique_ptr<SchemaChecker>>(std::move(forced))
+                          : SchemaChecker::Load(kSpanSchema);
     if (!checker.ok()) return checker.status();
     return CheckLines(parsed, syntax_errors, *checker.value(), /*otlp=*/true);
   }

@@ -6,13 +6,12 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "kfm/status.h"
 
@@ -41,12 +40,13 @@ struct SchemaError {
 // Validates `doc` against the embedded schema `schema_name` (".json" optional). An empty vector
 // means valid. InvalidArgument for an unknown schema name; Internal if the schema itself does
 // not load (a build defect).
-Result<std::vector<SchemaError>> ValidateJson(std::string_view schema_name, const nlohmann::json& doc);
+Result<std::vector<SchemaError>> ValidateJson(std::string_view schema_name,
+                                              const nlohmann::json& doc);
 
 // The outcome of checking one file.
 struct FileCheck {
-  std::string schema;              // schema applied, without ".json", e.g. "energy-v2"
-  std::size_t documents = 0;       // documents (or flattened node spans) checked
+  std::string schema;               // schema applied, without ".json", e.g. "energy-v2"
+  std::size_t documents = 0;        // documents (or flattened node spans) checked
   std::vector<SchemaError> errors;  // empty when the file conforms
 };
 

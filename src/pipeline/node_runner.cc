@@ -32,6 +32,13 @@ std::string Fixed(double value, int digits) {
   return buffer;
 }
 
+// Four significant digits: small per-record and per-run figures stay readable.
+std::string Significant(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.4g", value);
+  return buffer;
+}
+
 }  // namespace
 
 NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler, const SignalBlock& signals) {
@@ -136,13 +143,13 @@ std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& re
       << (meta.dram_method.rfind("model-", 0) == 0 ? ", MODELLED" : "") << "]\n";
   out << "  gpu        " << Fixed(f.gpu_j, 3) << " J, " << Fixed(f.gpu_w_avg, 2) << " W avg  [" << meta.gpu_method
       << "]\n";
-  out << "  total      " << Fixed(f.total_j, 3) << " J = " << Fixed(f.gco2e, 4) << " gCO2e at "
+  out << "  total      " << Fixed(f.total_j, 3) << " J = " << Significant(f.gco2e) << " gCO2e at "
       << Fixed(request.intensity.value.value(), 1) << " g/kWh (" << request.intensity.region << ", "
       << request.intensity.resolution << ", " << request.intensity.table_id << " " << request.intensity.table_version
       << ")\n";
   if (result.report.records_out) {
     out << "  records    " << *result.report.records_out;
-    if (f.j_per_record) out << ", " << Fixed(*f.j_per_record, 6) << " J/record";
+    if (f.j_per_record) out << ", " << Significant(*f.j_per_record) << " J/record";
     out << "\n";
   }
   if (result.measurement.energy.substituted_intervals > 0) {

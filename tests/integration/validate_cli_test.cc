@@ -1,10 +1,10 @@
 // `kfm-energy validate` end to end: the real binary on real files, checking what a user sees
 // (one line per file or per problem) and DESIGN.md's exit codes 0 / 1 / 2.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "subprocess.h"
 
@@ -45,7 +45,8 @@ json Any(const json& value) {
 
 // One OTLP JSON line with resource attributes and one node span.
 std::string SpanLine(double cpu_j, const std::string& cpu_method = "rapl") {
-  const json resource = {{"service.name", "kfm.etl.demo"}, {"kfm.run_id", "r-1"}, {"kfm.component", "kfm.etl.demo"}};
+  const json resource = {
+      {"service.name", "kfm.etl.demo"}, {"kfm.run_id", "r-1"}, {"kfm.component", "kfm.etl.demo"}};
   const json span = {{"kfm.run_id", "r-1"},
                      {"kfm.node", "demo"},
                      {"kfm.domain", "telemetry"},
@@ -70,22 +71,23 @@ std::string SpanLine(double cpu_j, const std::string& cpu_method = "rapl") {
                      {"carbon.table_version", "1"}};
   json resource_attributes = json::array();
   json span_attributes = json::array();
-  for (const auto& [key, value] : resource.items()) resource_attributes.push_back({{"key", key}, {"value", Any(value)}});
-  for (const auto& [key, value] : span.items()) span_attributes.push_back({{"key", key}, {"value", Any(value)}});
-  const json request = {
-      {"resourceSpans",
-       {{{"resource", {{"attributes", resource_attributes}}},
-         {"scopeSpans",
-          {{{"scope", {{"name", "kfm-energy"}}},
-            {"spans",
-             {{{"traceId", "4bf92f3577b34da6a3ce929d0e0e4736"},
-               {"spanId", "00f067aa0ba902b7"},
-               {"name", "etl.node.demo"},
-               {"kind", 1},
-               {"startTimeUnixNano", "1764044400000000000"},
-               {"endTimeUnixNano", "1764044401250000000"},
-               {"attributes", span_attributes},
-               {"status", {{"code", 1}}}}}}}}}}}}};
+  for (const auto& [key, value] : resource.items())
+    resource_attributes.push_back({{"key", key}, {"value", Any(value)}});
+  for (const auto& [key, value] : span.items())
+    span_attributes.push_back({{"key", key}, {"value", Any(value)}});
+  const json request = {{"resourceSpans",
+                         {{{"resource", {{"attributes", resource_attributes}}},
+                           {"scopeSpans",
+                            {{{"scope", {{"name", "kfm-energy"}}},
+                              {"spans",
+                               {{{"traceId", "4bf92f3577b34da6a3ce929d0e0e4736"},
+                                 {"spanId", "00f067aa0ba902b7"},
+                                 {"name", "etl.node.demo"},
+                                 {"kind", 1},
+                                 {"startTimeUnixNano", "1764044400000000000"},
+                                 {"endTimeUnixNano", "1764044401250000000"},
+                                 {"attributes", span_attributes},
+                                 {"status", {{"code", 1}}}}}}}}}}}}};
   return request.dump() + "\n";
 }
 
@@ -116,12 +118,15 @@ TEST_F(ValidateCliTest, SchemaViolationsExitOneWithPaths) {
   json doc = EnergyDocument();
   doc["nodes"][0]["cpu"]["attributed_j"] = -4.1;
   const std::string energy = Write("kfm-run-r-1.json", doc.dump());
-  const std::string spans = Write("spans-kfm-run-r-1.json", SpanLine(4.0) + SpanLine(2.0, "guessed"));
+  const std::string spans =
+      Write("spans-kfm-run-r-1.json", SpanLine(4.0) + SpanLine(2.0, "guessed"));
   const CommandResult result = Validate({energy, spans});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
-  EXPECT_NE(result.out.find(energy + ": /nodes/0/cpu/attributed_j: must be >= 0; got -4.1\n"), std::string::npos)
+  EXPECT_NE(result.out.find(energy + ": /nodes/0/cpu/attributed_j: must be >= 0; got -4.1\n"),
+            std::string::npos)
       << result.out;
-  EXPECT_NE(result.out.find(spans + ": line 2 span etl.node.demo: /energy.cpu_method: must match"), std::string::npos)
+  EXPECT_NE(result.out.find(spans + ": line 2 span etl.node.demo: /energy.cpu_method: must match"),
+            std::string::npos)
       << result.out;
 }
 
@@ -149,7 +154,8 @@ TEST_F(ValidateCliTest, BadInputOutranksInvalidContent) {
   const CommandResult result = Validate({invalid, Write("garbage.json", "not json"), good});
   EXPECT_EQ(result.exit_code, 2);
   // Every file is still reported.
-  EXPECT_NE(result.out.find(invalid + ": /run_id: required property is missing"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find(invalid + ": /run_id: required property is missing"), std::string::npos)
+      << result.out;
   EXPECT_NE(result.out.find(good + ": ok (energy-v2)"), std::string::npos) << result.out;
 }
 
@@ -167,7 +173,9 @@ TEST_F(ValidateCliTest, ForcedSchemaAndPrintSchema) {
   const std::string file = Write("flat.json", flat.dump());
   CommandResult result = Validate({"--schema", "otel-energy-span-v1", file});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
-  EXPECT_NE(result.out.find(file + ": /energy.cpu_j: required property is missing"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find(file + ": /energy.cpu_j: required property is missing"),
+            std::string::npos)
+      << result.out;
 
   result = Validate({"--schema", "no-such-schema", file});
   EXPECT_EQ(result.exit_code, 2);
@@ -175,7 +183,8 @@ TEST_F(ValidateCliTest, ForcedSchemaAndPrintSchema) {
 
   result = Validate({"--print-schema", "energy-v2"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(json::parse(result.out).at("$id"), "https://kfm.example/schemas/telemetry/energy-v2.json");
+  EXPECT_EQ(json::parse(result.out).at("$id"),
+            "https://kfm.example/schemas/telemetry/energy-v2.json");
 
   result = Validate({"--print-schema", "energy-v9"});
   EXPECT_EQ(result.exit_code, 2);

@@ -4,20 +4,19 @@
 
 #include "otel/schema_check.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <string>
-#include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
+#include <vector>
 
 namespace kfm::otel {
 namespace {
@@ -103,7 +102,8 @@ json KeyValue(const std::string& key, const json& value) {
 
 json OtlpSpan(const std::string& name, const json& flat_attributes) {
   json attributes = json::array();
-  for (const auto& [key, value] : flat_attributes.items()) attributes.push_back(KeyValue(key, value));
+  for (const auto& [key, value] : flat_attributes.items())
+    attributes.push_back(KeyValue(key, value));
   return {{"traceId", "4bf92f3577b34da6a3ce929d0e0e4736"},
           {"spanId", "00f067aa0ba902b7"},
           {"parentSpanId", ""},
@@ -123,12 +123,15 @@ json OtlpRequest(json flat = ValidFlatSpan()) {
                    {"kfm.component", flat["kfm.component"]}};
   flat.erase("service.name");
   json resource_attributes = json::array();
-  for (const auto& [key, value] : resource.items()) resource_attributes.push_back(KeyValue(key, value));
+  for (const auto& [key, value] : resource.items())
+    resource_attributes.push_back(KeyValue(key, value));
   json run_span = OtlpSpan("etl.run", json::object());
   run_span["spanId"] = "00f067aa0ba902b8";
   return {{"resourceSpans",
            {{{"resource", {{"attributes", resource_attributes}}},
-             {"scopeSpans", {{{"scope", {{"name", "kfm-energy"}}}, {"spans", {OtlpSpan("etl.node.demo", flat), run_span}}}}}}}}};
+             {"scopeSpans",
+              {{{"scope", {{"name", "kfm-energy"}}},
+                {"spans", {OtlpSpan("etl.node.demo", flat), run_span}}}}}}}}};
 }
 
 std::vector<std::string> Wheres(const std::vector<SchemaError>& errors) {
@@ -144,7 +147,8 @@ std::vector<SchemaError> Validate(std::string_view schema, const json& doc) {
 }
 
 auto ErrorAt(const std::string& where, const std::string& message_part) {
-  return AllOf(Field(&SchemaError::where, where), Field(&SchemaError::message, HasSubstr(message_part)));
+  return AllOf(Field(&SchemaError::where, where),
+               Field(&SchemaError::message, HasSubstr(message_part)));
 }
 
 // A file under a per-test temporary directory, removed with it.
@@ -196,7 +200,8 @@ TEST(SchemaEmbedTest, EmbeddedTextIsTheSourceFile) {
   for (const auto& file : EmbeddedSchemas()) {
     std::ifstream in(dir / std::string(file.name), std::ios::binary);
     ASSERT_TRUE(in) << file.name;
-    const std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string source((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
     EXPECT_EQ(source, file.text) << file.name;
   }
 }
@@ -214,7 +219,9 @@ TEST(SchemaEmbedTest, LooksUpWithOrWithoutExtension) {
 
 // ---- energy-v2 ---------------------------------------------------------------------------------
 
-TEST(SchemaEnergyTest, ValidDocumentPasses) { EXPECT_THAT(Validate("energy-v2", ValidEnergyDocument()), IsEmpty()); }
+TEST(SchemaEnergyTest, ValidDocumentPasses) {
+  EXPECT_THAT(Validate("energy-v2", ValidEnergyDocument()), IsEmpty());
+}
 
 TEST(SchemaEnergyTest, OptionalFieldsMayBeAbsent) {
   json doc = ValidEnergyDocument();
@@ -255,7 +262,8 @@ TEST(SchemaEnergyTest, BadMethodFails) {
 TEST(SchemaEnergyTest, ModelMethodMustSayModelled) {
   json doc = ValidEnergyDocument();
   doc["nodes"][0]["dram"]["method"] = "model-ccf-memory";
-  EXPECT_THAT(Validate("energy-v2", doc), ElementsAre(ErrorAt("/nodes/0/dram/modelled", "must be true")));
+  EXPECT_THAT(Validate("energy-v2", doc),
+              ElementsAre(ErrorAt("/nodes/0/dram/modelled", "must be true")));
 }
 
 TEST(SchemaEnergyTest, MissingRequiredFieldFailsAtItsPath) {
@@ -264,7 +272,8 @@ TEST(SchemaEnergyTest, MissingRequiredFieldFailsAtItsPath) {
   doc["nodes"][0]["dram"].erase("measured_j");
   auto errors = Validate("energy-v2", doc);
   EXPECT_THAT(errors, Contains(ErrorAt("/run_id", "required property is missing")));
-  EXPECT_THAT(errors, Contains(ErrorAt("/nodes/0/dram/measured_j", "required property is missing")));
+  EXPECT_THAT(errors,
+              Contains(ErrorAt("/nodes/0/dram/measured_j", "required property is missing")));
   EXPECT_EQ(errors.size(), 2u);
 }
 
@@ -316,7 +325,8 @@ TEST(SchemaEnergyTest, RegressionValijsonAllOfStopsAtFirstFailure) {
 TEST(SchemaEnergyTest, NonZeroExitMeansError) {
   json doc = ValidEnergyDocument();
   doc["nodes"][0]["exit_code"] = 3;
-  EXPECT_THAT(Validate("energy-v2", doc), ElementsAre(ErrorAt("/nodes/0/status", "must be \"error\"; got \"ok\"")));
+  EXPECT_THAT(Validate("energy-v2", doc),
+              ElementsAre(ErrorAt("/nodes/0/status", "must be \"error\"; got \"ok\"")));
   doc["nodes"][0]["status"] = "error";
   EXPECT_THAT(Validate("energy-v2", doc), IsEmpty());
 }
@@ -324,7 +334,8 @@ TEST(SchemaEnergyTest, NonZeroExitMeansError) {
 TEST(SchemaEnergyTest, JoulesPerRecordNeedsRecords) {
   json doc = ValidEnergyDocument();
   doc["nodes"][0]["records_out"] = 0;
-  EXPECT_THAT(Validate("energy-v2", doc), ElementsAre(ErrorAt("/nodes/0/records_out", "must be >= 1")));
+  EXPECT_THAT(Validate("energy-v2", doc),
+              ElementsAre(ErrorAt("/nodes/0/records_out", "must be >= 1")));
 }
 
 // ---- otel-energy-span-v1 -----------------------------------------------------------------------
@@ -362,7 +373,8 @@ TEST(SchemaSpanTest, EachBrokenAttributeFailsAtItsKey) {
   EXPECT_THAT(errors, Contains(ErrorAt("/carbon.table_version", "required property is missing")));
   EXPECT_THAT(errors, Contains(ErrorAt("/energy.total_j", ">= 0")));
   EXPECT_THAT(errors, Contains(ErrorAt("/energy.cpu_method", "got \"guess\"")));
-  EXPECT_THAT(errors, Contains(ErrorAt("/carbon.factor_resolution", "[\"hour\",\"day\",\"year\",\"static\"]")));
+  EXPECT_THAT(errors, Contains(ErrorAt("/carbon.factor_resolution",
+                                       "[\"hour\",\"day\",\"year\",\"static\"]")));
   EXPECT_THAT(errors, Contains(ErrorAt("/kfm.records_out", "must be of type integer")));
   EXPECT_EQ(errors.size(), 5u);
 }
@@ -377,7 +389,7 @@ TEST(SchemaOtlpTest, FlattensNodeSpansWithResourceAttributes) {
   ASSERT_EQ(request.node_spans.size(), 1u);  // etl.run is not a node span
   const FlattenedSpan& span = request.node_spans[0];
   EXPECT_EQ(span.name, "etl.node.demo");
-  EXPECT_EQ(span.attributes.at("service.name"), "kfm.etl.demo");  // from the resource
+  EXPECT_EQ(span.attributes.at("service.name"), "kfm.etl.demo");           // from the resource
   EXPECT_TRUE(span.attributes.at("kfm.records_out").is_number_integer());  // intValue "1000"
   EXPECT_EQ(span.attributes.at("kfm.records_out"), 1000);
   EXPECT_EQ(span.attributes, flat);
@@ -387,7 +399,8 @@ TEST(SchemaOtlpTest, FlattensNodeSpansWithResourceAttributes) {
 TEST(SchemaOtlpTest, MapsEveryAnyValueKind) {
   json request = OtlpRequest();
   json& attributes = request["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"];
-  attributes.push_back(json::parse(R"({"key": "t.int", "value": {"intValue": "-9007199254740993"}})"));
+  attributes.push_back(
+      json::parse(R"({"key": "t.int", "value": {"intValue": "-9007199254740993"}})"));
   attributes.push_back(json::parse(R"({"key": "t.bool", "value": {"boolValue": true}})"));
   attributes.push_back(json::parse(R"({"key": "t.double", "value": {"doubleValue": 2.5}})"));
   attributes.push_back(json::parse(
@@ -408,7 +421,8 @@ TEST(SchemaOtlpTest, MapsEveryAnyValueKind) {
   EXPECT_EQ(a.at("t.bytes"), "AAE=");
   EXPECT_TRUE(a.at("t.empty").is_null());
   // ... and the empty AnyValue is exactly what the span schema forbids.
-  EXPECT_THAT(Validate("otel-energy-span-v1", a), ElementsAre(ErrorAt("/t.empty", "must not be null")));
+  EXPECT_THAT(Validate("otel-energy-span-v1", a),
+              ElementsAre(ErrorAt("/t.empty", "must not be null")));
 }
 
 TEST(SchemaOtlpTest, ReportsStructuralErrors) {
@@ -418,29 +432,35 @@ TEST(SchemaOtlpTest, ReportsStructuralErrors) {
   span.erase("spanId");
   span["startTimeUnixNano"] = 1764044400000000000;
   span["kind"] = "SPAN_KIND_INTERNAL";
-  span["attributes"].push_back(json::parse(R"({"key": "kfm.records_out", "value": {"intValue": 1000}})"));
+  span["attributes"].push_back(
+      json::parse(R"({"key": "kfm.records_out", "value": {"intValue": 1000}})"));
   span["attributes"].push_back(json::parse(R"({"key": "x.bad", "value": {"intValue": "12a"}})"));
-  span["attributes"].push_back(json::parse(R"({"key": "kfm.run_id", "value": {"stringValue": "other-run"}})"));
+  span["attributes"].push_back(
+      json::parse(R"({"key": "kfm.run_id", "value": {"stringValue": "other-run"}})"));
   FlattenedRequest flat = FlattenOtlpRequest(request, "line 4");
   const std::string label = "line 4 span etl.node.demo";
   EXPECT_THAT(flat.errors, Contains(ErrorAt(label, "traceId must be 32 lower-case hex digits")));
   EXPECT_THAT(flat.errors, Contains(ErrorAt(label, "spanId is missing")));
   EXPECT_THAT(flat.errors, Contains(ErrorAt(label, "startTimeUnixNano must be a decimal string")));
   EXPECT_THAT(flat.errors, Contains(ErrorAt(label, "kind must be an integer")));
-  EXPECT_THAT(flat.errors, Contains(ErrorAt(label + ": /kfm.records_out", "intValue must be a decimal string")));
+  EXPECT_THAT(flat.errors,
+              Contains(ErrorAt(label + ": /kfm.records_out", "intValue must be a decimal string")));
   EXPECT_THAT(flat.errors, Contains(ErrorAt(label + ": /x.bad", "got \"12a\"")));
-  EXPECT_THAT(flat.errors, Contains(ErrorAt(label + ": /kfm.run_id", "differs from the resource attribute")));
+  EXPECT_THAT(flat.errors,
+              Contains(ErrorAt(label + ": /kfm.run_id", "differs from the resource attribute")));
 }
 
 TEST(SchemaOtlpTest, SpanNameMustMatchNode) {
   json flat = ValidFlatSpan();
   flat["kfm.node"] = "other";
   FlattenedRequest request = FlattenOtlpRequest(OtlpRequest(flat), "line 1");
-  EXPECT_THAT(request.errors, ElementsAre(ErrorAt("line 1 span etl.node.demo: /kfm.node", "\"demo\"")));
+  EXPECT_THAT(request.errors,
+              ElementsAre(ErrorAt("line 1 span etl.node.demo: /kfm.node", "\"demo\"")));
 }
 
 TEST(SchemaOtlpTest, NotARequest) {
-  EXPECT_THAT(FlattenOtlpRequest(json::array(), "line 2").errors, ElementsAre(ErrorAt("line 2", "object")));
+  EXPECT_THAT(FlattenOtlpRequest(json::array(), "line 2").errors,
+              ElementsAre(ErrorAt("line 2", "object")));
   EXPECT_THAT(FlattenOtlpRequest(json{{"resourceSpans", 3}}, "line 2").errors,
               ElementsAre(ErrorAt("line 2", "\"resourceSpans\" must be an array")));
 }
@@ -474,12 +494,14 @@ TEST_F(SchemaCheckFileTest, OtlpJsonLinesAreFlattenedPerLine) {
   ASSERT_TRUE(check.ok()) << check.status().message();
   EXPECT_EQ(check->schema, "otel-energy-span-v1");
   EXPECT_EQ(check->documents, 2u);
-  EXPECT_THAT(check->errors, ElementsAre(ErrorAt("line 2 span etl.node.demo: /energy.cpu_j", "got -3"),
-                                         ErrorAt("line 4", "not valid JSON at column")));
+  EXPECT_THAT(check->errors,
+              ElementsAre(ErrorAt("line 2 span etl.node.demo: /energy.cpu_j", "got -3"),
+                          ErrorAt("line 4", "not valid JSON at column")));
 }
 
 TEST_F(SchemaCheckFileTest, GoodOtlpFilePasses) {
-  auto errors = ValidateFile(Write("spans.json", OtlpRequest().dump() + "\n" + OtlpRequest().dump() + "\n"));
+  auto errors =
+      ValidateFile(Write("spans.json", OtlpRequest().dump() + "\n" + OtlpRequest().dump() + "\n"));
   ASSERT_TRUE(errors.ok()) << errors.status().message();
   EXPECT_THAT(errors.value(), IsEmpty());
 }
@@ -494,7 +516,8 @@ TEST_F(SchemaCheckFileTest, GarbageIsInvalidArgumentWithLine) {
 }
 
 TEST_F(SchemaCheckFileTest, TruncatedDocumentNamesLineAndColumn) {
-  const auto path = Write("kfm-run-1.json", "{\n  \"schema\": \"kfm.energy.v2\",\n  \"run_id\": \n");
+  const auto path =
+      Write("kfm-run-1.json", "{\n  \"schema\": \"kfm.energy.v2\",\n  \"run_id\": \n");
   auto result = CheckFile(path);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kInvalidArgument);
@@ -502,7 +525,8 @@ TEST_F(SchemaCheckFileTest, TruncatedDocumentNamesLineAndColumn) {
 }
 
 TEST_F(SchemaCheckFileTest, UnknownKindIsInvalidArgument) {
-  for (const char* content : {"{\"a\": 1}", "[1, 2]", "{\"schema\": \"kfm.unknown.v7\"}", "  \n\t"}) {
+  for (const char* content :
+       {"{\"a\": 1}", "[1, 2]", "{\"schema\": \"kfm.unknown.v7\"}", "  \n\t"}) {
     SCOPED_TRACE(content);
     const auto path = Write("other.json", content);
     auto result = CheckFile(path);
@@ -526,9 +550,11 @@ TEST_F(SchemaCheckFileTest, ForcedSchemaChecksAFlatSpanObject) {
   EXPECT_THAT(check->errors, IsEmpty());
   span.erase("kfm.node");
   // Forced schemas also take JSON lines, one document per line.
-  check = CheckFile(Write("spans.jsonl", ValidFlatSpan().dump() + "\n" + span.dump() + "\n"), "otel-energy-span-v1.json");
+  check = CheckFile(Write("spans.jsonl", ValidFlatSpan().dump() + "\n" + span.dump() + "\n"),
+                    "otel-energy-span-v1.json");
   ASSERT_TRUE(check.ok()) << check.status().message();
-  EXPECT_THAT(check->errors, ElementsAre(ErrorAt("line 2: /kfm.node", "required property is missing")));
+  EXPECT_THAT(check->errors,
+              ElementsAre(ErrorAt("line 2: /kfm.node", "required property is missing")));
   auto unknown = CheckFile(Write("x.json", "{}"), "nope");
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), Status::Code::kInvalidArgument);
