@@ -68,11 +68,16 @@ Status CheckPathComponent(std::string_view what, std::string_view value) {
     return Status::InvalidArgument(std::string(what) + " '" + std::string(value) + "' " + why);
   };
   if (value.empty()) return bad("is empty");
-  if (value.size() > 200) return bad("is longer than 200 characters");
+  if (value.size() > 128) return bad("is longer than 128 characters");
   if (value.find('/') != std::string_view::npos) return bad("contains '/' and would escape KFM_HOME");
   if (value.find("..") != std::string_view::npos) return bad("contains '..' and would escape KFM_HOME");
+  // The schemas' pattern for ids and names: ^[A-Za-z0-9][A-Za-z0-9._-]*$
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (!alnum(value.front())) return bad("must start with a letter or digit");
   for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return bad("contains a control character");
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') {
+      return bad("may hold only letters, digits, '.', '_' and '-'");
+    }
   }
   return Status::Ok();
 }

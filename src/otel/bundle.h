@@ -18,8 +18,9 @@ namespace kfm::otel {
 // KFM_HOME, else "./kfm-data".
 std::filesystem::path HomeFromEnv();
 
-// A run id or node name that is safe as part of a file name: non-empty, at most 200 bytes,
-// no '/', no "..", no control characters. InvalidArgument names `what` and the value.
+// A run id or node name that is safe as part of a file name and matches the schemas:
+// letters, digits, '.', '_', '-', starting with a letter or digit, at most 128 characters,
+// never "..". InvalidArgument names `what` and the value.
 Status CheckPathComponent(std::string_view what, std::string_view value);
 
 struct BundlePaths {

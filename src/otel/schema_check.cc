@@ -136,7 +136,7 @@ const json* ResolveRef(const json& root, const json* node) {
   for (int hops = 0; hops < 16 && node != nullptr && node->is_object(); ++hops) {
     auto ref = node->find("$ref");
     if (ref == node->end() || !ref->is_string()) return node;
-    const std::string& target = ref->get_ref<const std::string&>();
+    const auto& target = ref->get_ref<const std::string&>();
     if (!target.starts_with("#")) return nullptr;
     const json* at = &root;
     std::string_view rest = std::string_view(target).substr(1);
@@ -286,6 +286,18 @@ bool IsSummary(std::string_view description) {
   return false;
 }
 
+// The comparison in valijson's "Expected number greater than or equal to 0.000000" etc.
+std::string_view BoundOperator(std::string_view description) {
+  for (const auto& [prefix, op] : {std::pair<std::string_view, std::string_view>{
+                                       "Expected number greater than or equal to ", ">="},
+                                   {"Expected number greater than ", ">"},
+                                   {"Expected number less than or equal to ", "<="},
+                                   {"Expected number less than ", "<"}}) {
+    if (description.starts_with(prefix)) return op;
+  }
+  return {};
+}
+
 bool StartsWithTokens(const std::vector<std::string>& tokens,
                       const std::vector<std::string>& prefix) {
   return tokens.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), tokens.begin());
@@ -431,14 +443,12 @@ class SchemaChecker {
     } else if (description.starts_with("Failed to match expected value set by 'const'")) {
       const json* constant = FindKeyword(subschemas, "const");
       message = constant != nullptr ? "must be " + constant->dump() : "is not the required value";
-    } else if (description.starts_with("Expected number greater than or equal to")) {
-      message = bound(">=", description.substr(41));
-    } else if (description.starts_with("Expected number greater than")) {
-      message = bound(">", description.substr(29));
-    } else if (description.starts_with("Expected number less than or equal to")) {
-      message = bound("<=", description.substr(38));
-    } else if (description.starts_with("Expected number less than")) {
-      message = bound("<", description.substr(26));
+    } else if (auto op = BoundOperator(description); !op.empty()) {
+      message = bound(op, description.substr(description.rfind(' ') + 1));
+    } else if (description.starts_with("Array should contain no fewer than")) {
+      const json* min = FindKeyword(subschemas, "minItems");
+      message = "must have at least " + (min != nullptr ? min->dump() : std::string("more")) +
+                " item" + (min != nullptr && *min == 1 ? "" : "s");
     } else if (description.starts_with("String should be a valid date-time")) {
       message = "must be an RFC 3339 date-time";
     } else if (description.starts_with("String should be no fewer than")) {
@@ -500,9 +510,8 @@ class OtlpFlattener {
     auto scope_spans = rs.find("scopeSpans");
     if (scope_spans == rs.end()) {
       if (rs.contains("instrumentationLibrarySpans")) {
-        Error(
-            where,
-            "uses the pre-1.0 key \"instrumentationLibrarySpans\"; OTLP JSON uses \"scopeSpans\"");
+        Error(where,
+              R"(uses the pre-1.0 key "instrumentationLibrarySpans"; OTLP JSON uses "scopeSpans")");
       }
       return;
     }
@@ -599,7 +608,7 @@ class OtlpFlattener {
     if (!it->is_string())
       return Error(label,
                    std::string(field) + " must be a string of " + expected + "; got " + Show(*it));
-    const std::string& id = it->get_ref<const std::string&>();
+    const auto& id = it->get_ref<const std::string&>();
     const bool hex = std::all_of(id.begin(), id.end(), [](char c) {
       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
     });
@@ -618,7 +627,7 @@ class OtlpFlattener {
     }
     std::uint64_t value = 0;
     if (it->is_string()) {
-      const std::string& text = it->get_ref<const std::string&>();
+      const auto& text = it->get_ref<const std::string&>();
       auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
       if (IsDigits(text) && ec == std::errc() && ptr == text.data() + text.size()) return value;
     }
@@ -632,7 +641,7 @@ class OtlpFlattener {
   // Adds the OTLP KeyValue list `attributes` to `out`; `where` names the owner for messages.
   void Attributes(const json& attributes, const std::string& where, json& out, int depth = 0) {
     if (!attributes.is_array())
-      return Error(where, "attributes must be an array of {\"key\", \"value\"}");
+      return Error(where, R"(attributes must be an array of {"key", "value"})");
     for (std::size_t i = 0; i < attributes.size(); ++i) {
       const json& kv = attributes[i];
       auto key = kv.is_object() ? kv.find("key") : kv.end();
@@ -641,7 +650,7 @@ class OtlpFlattener {
               "attributes[" + std::to_string(i) + "] must be an object with a string \"key\"");
         continue;
       }
-      const std::string& name = key->get_ref<const std::string&>();
+      const auto& name = key->get_ref<const std::string&>();
       const std::string at = where + ": /" + EscapePointerToken(name);
       if (out.contains(name)) Error(at, "duplicate attribute key");
       auto value = kv.find("value");
@@ -652,9 +661,9 @@ class OtlpFlattener {
   json AnyValue(const json& value, const std::string& where, int depth) {
     if (depth > kMaxAnyValueDepth) {
       Error(where, "AnyValue nested too deeply");
-      return json();
+      return {};
     }
-    if (value.is_null() || (value.is_object() && value.empty())) return json();  // unset AnyValue
+    if (value.is_null() || (value.is_object() && value.empty())) return {};  // unset AnyValue
     if (!value.is_object()) {
       Error(where,
             "must be an OTLP AnyValue object such as {\"doubleValue\": 1.5}; got " + Show(value));
@@ -662,7 +671,9 @@ class OtlpFlattener {
     }
     if (value.size() > 1)
       Error(where, "AnyValue must hold exactly one value field; got " + Show(value));
-    const auto& [field, inner] = *value.items().begin();
+    const auto first = value.begin();  // (items() would hand out a dangling proxy here)
+    const std::string& field = first.key();
+    const json& inner = first.value();
     if (field == "stringValue" || field == "bytesValue") {
       if (!inner.is_string()) Error(where, field + " must be a string; got " + Show(inner));
       return inner;
@@ -673,7 +684,7 @@ class OtlpFlattener {
     }
     if (field == "intValue") {
       if (inner.is_string()) {
-        const std::string& text = inner.get_ref<const std::string&>();
+        const auto& text = inner.get_ref<const std::string&>();
         std::int64_t number = 0;
         auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
         const std::string_view digits =
@@ -710,7 +721,7 @@ class OtlpFlattener {
       auto values = inner.is_object() ? inner.find("values") : inner.end();
       if (!inner.is_object() || (values != inner.end() && !values->is_array())) {
         Error(where,
-              "kvlistValue must be {\"values\": [{\"key\", \"value\"}, ...]}; got " + Show(inner));
+              R"(kvlistValue must be {"values": [{"key", "value"}, ...]}; got )" + Show(inner));
         return object;
       }
       if (values != inner.end()) Attributes(*values, where, object, depth + 1);
@@ -781,8 +792,8 @@ Status AppendErrors(Result<std::vector<SchemaError>> found, FileCheck& check) {
   return Status::Ok();
 }
 
-// Checks JSON lines (or one document at `lines`) as OTLP requests, or, for another forced schema,
-// each line as a document of that schema.
+// Checks parsed JSON lines (line number, document): as OTLP requests whose node spans go to
+// `checker`, or, when `otlp` is false, each line as one document for `checker`.
 Result<FileCheck> CheckLines(const std::vector<std::pair<std::size_t, json>>& parsed,
                              const std::vector<SchemaError>& syntax_errors, SchemaChecker& checker,
                              bool otlp) {
@@ -861,6 +872,10 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
     forced = std::move(loaded.value());
   }
   const bool forced_span = forced && forced->name() == kSpanSchema;
+  auto span_checker = [&forced]() -> Result<std::unique_ptr<SchemaChecker>> {
+    if (forced) return std::move(forced);
+    return SchemaChecker::Load(kSpanSchema);
+  };
 
   if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Status::InvalidArgument(name + ": empty file; " + std::string(kFileKinds));
@@ -870,8 +885,7 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
   if (auto* doc = std::get_if<json>(&whole)) {
     const std::size_t line = FirstContentLine(content);
     if (IsOtlpRequest(*doc) && (!forced || forced_span)) {
-      auto checker = forced ? Result<std::unique_ptr<SchemaChecker>>(std::move(forced))
-                            : SchemaChecker::Load(kSpanSchema);
+      auto checker = span_checker();
       if (!checker.ok()) return checker.status();
       return CheckLines({{line, std::move(*doc)}}, {}, *checker.value(), /*otlp=*/true);
     }
@@ -886,7 +900,7 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
                                      ": unknown kind of file; " + std::string(kFileKinds));
     }
     // "kfm.<name>.v<N>" -> "<name>-v<N>".
-    const std::string& value = tag->get_ref<const std::string&>();
+    const auto& value = tag->get_ref<const std::string&>();
     const std::size_t dot = value.rfind(".v");
     std::string schema;
     if (value.starts_with("kfm.") && dot != std::string::npos && dot > 4 &&
@@ -930,8 +944,7 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
     }
   }
   if (otlp) {
-    auto checker = forced ? Result<std::unique_ptr<SchemaChecker>>(std::move(forced))
-                          : SchemaChecker::Load(kSpanSchema);
+    auto checker = span_checker();
     if (!checker.ok()) return checker.status();
     return CheckLines(parsed, syntax_errors, *checker.value(), /*otlp=*/true);
   }

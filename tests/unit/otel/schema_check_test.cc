@@ -309,6 +309,29 @@ TEST(SchemaEnergyTest, TimesMustBeUtcRfc3339) {
   EXPECT_THAT(Wheres(errors), Contains("/nodes/0/end_time"));
 }
 
+TEST(SchemaEnergyTest, EmptyNodesFails) {
+  json doc = ValidEnergyDocument();
+  doc["nodes"] = json::array();
+  EXPECT_THAT(Validate("energy-v2", doc),
+              ElementsAre(ErrorAt("/nodes", "must have at least 1 item")));
+}
+
+// valijson 1.0's "format" casts any value to a string and throws on objects, so the schemas
+// check times with a pattern instead.
+TEST(SchemaEnergyTest, RegressionValijsonFormatThrowsOnObjects) {
+  json doc = ValidEnergyDocument();
+  doc["nodes"][0]["end_time"] = {{"a", nullptr}};
+  doc["nodes"][0]["hours"][0]["start"] = json::array();
+  auto errors = Validate("energy-v2", doc);
+  EXPECT_THAT(errors, Contains(ErrorAt("/nodes/0/end_time", "must be of type string, not object")));
+  EXPECT_THAT(errors,
+              Contains(ErrorAt("/nodes/0/hours/0/start", "must be of type string, not array")));
+  doc = ValidEnergyDocument();
+  doc["nodes"][0]["start_time"] = "2026-13-25T04:20:00Z";
+  EXPECT_THAT(Validate("energy-v2", doc),
+              ElementsAre(ErrorAt("/nodes/0/start_time", "must match")));
+}
+
 // valijson 1.0 stops an allOf at its first failing branch, so rules that must all be reported
 // are kept out of allOf (dependencies and if/then are evaluated in full).
 TEST(SchemaEnergyTest, RegressionValijsonAllOfStopsAtFirstFailure) {
