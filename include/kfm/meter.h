@@ -24,8 +24,8 @@ struct EnergyReport {
   double cpu_util_pct = 0;  // percent of one core
   std::string cpu_method;   // "rapl", "model-ccf-<family>", ...
   std::string dram_method;
-  std::string gpu_method;   // "nvml-energy", "nvml-power" or "none"
-  bool modelled = false;    // true when any part came from the model
+  std::string gpu_method;  // "nvml-energy", "nvml-power" or "none"
+  bool modelled = false;   // true when any part came from the model
 };
 
 class Meter {

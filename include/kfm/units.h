@@ -22,8 +22,12 @@ class Quantity {
     value_ -= other.value_;
     return *this;
   }
-  friend constexpr Quantity operator+(Quantity a, Quantity b) { return Quantity(a.value_ + b.value_); }
-  friend constexpr Quantity operator-(Quantity a, Quantity b) { return Quantity(a.value_ - b.value_); }
+  friend constexpr Quantity operator+(Quantity a, Quantity b) {
+    return Quantity(a.value_ + b.value_);
+  }
+  friend constexpr Quantity operator-(Quantity a, Quantity b) {
+    return Quantity(a.value_ - b.value_);
+  }
   friend constexpr Quantity operator*(Quantity a, double k) { return Quantity(a.value_ * k); }
   friend constexpr Quantity operator*(double k, Quantity a) { return Quantity(a.value_ * k); }
   friend constexpr Quantity operator/(Quantity a, double k) { return Quantity(a.value_ / k); }
@@ -44,7 +48,9 @@ using Seconds = std::chrono::duration<double>;
 
 inline constexpr double kJoulesPerKwh = 3.6e6;
 
-constexpr Joules operator*(Watts power, Seconds time) { return Joules(power.value() * time.count()); }
+constexpr Joules operator*(Watts power, Seconds time) {
+  return Joules(power.value() * time.count());
+}
 constexpr Watts operator/(Joules energy, Seconds time) {
   return Watts(time.count() > 0 ? energy.value() / time.count() : 0.0);
 }

@@ -36,7 +36,8 @@ Result<Intensity> LookupIntensity(std::string_view region) {
   }
   std::string known;
   for (const auto& name : KnownRegions()) known += (known.empty() ? "" : ", ") + name;
-  return Status::InvalidArgument("KFM_REGION: unknown grid region '" + std::string(region) + "' (known: " + known + ")");
+  return Status::InvalidArgument("KFM_REGION: unknown grid region '" + std::string(region) +
+                                 "' (known: " + known + ")");
 }
 
 std::string RegionFromEnv() {

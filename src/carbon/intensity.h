@@ -16,8 +16,8 @@ namespace kfm::carbon {
 inline constexpr const char kDefaultRegion[] = "SPP_KS";
 
 struct Intensity {
-  std::string region;      // our code, e.g. "SPP_KS"
-  std::string zone;        // the provider's zone, e.g. "US-CENT-SWPP"
+  std::string region;  // our code, e.g. "SPP_KS"
+  std::string zone;    // the provider's zone, e.g. "US-CENT-SWPP"
   GramsPerKwh value;
   std::string resolution;  // "hour", "day", "year" or "static"
   std::string table_id;

@@ -1,5 +1,4 @@
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -9,7 +8,8 @@
 namespace kfm::cli {
 
 void AddProbeCommand(CLI::App& root, int& exit_code) {
-  auto* cmd = root.add_subcommand("probe", "Show which energy sources this machine has and which will be used");
+  auto* cmd = root.add_subcommand(
+      "probe", "Show which energy sources this machine has and which will be used");
   cmd->footer(
       "Fallback order: CPU  RAPL powercap -> Cloud Carbon Footprint model\n"
       "                DRAM RAPL dram zone -> CCF memory model\n"
@@ -38,13 +38,16 @@ void AddProbeCommand(CLI::App& root, int& exit_code) {
                             {"sources", nlohmann::json::array()}};
       if (!accounting_note.empty()) out["cpu_accounting_note"] = accounting_note;
       for (const auto& r : sources.report) {
-        out["sources"].push_back({{"source", r.source}, {"used", r.used}, {"reason", r.reason}, {"details", r.details}});
+        out["sources"].push_back(
+            {{"source", r.source}, {"used", r.used}, {"reason", r.reason}, {"details", r.details}});
       }
       std::cout << out.dump(2) << "\n";
     } else {
-      std::cout << "Energy sources (" << config->sysfs_root.string() << ", " << config->nvml_library << ")\n";
+      std::cout << "Energy sources (" << config->sysfs_root.string() << ", " << config->nvml_library
+                << ")\n";
       for (const auto& r : sources.report) {
-        std::cout << "  " << (r.used ? "[used]    " : "[skipped] ") << r.source << ": " << r.reason << "\n";
+        std::cout << "  " << (r.used ? "[used]    " : "[skipped] ") << r.source << ": " << r.reason
+                  << "\n";
         for (const auto& d : r.details) std::cout << "              " << d << "\n";
       }
       std::cout << "Methods: cpu=" << sources.cpu_method << " dram=" << sources.dram_method

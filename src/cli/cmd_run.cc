@@ -32,12 +32,15 @@ int Run(const RunOptions& options) {
     std::cerr << "kfm-energy run: " << message << "\n";
     return 2;
   };
-  if (Status s = otel::CheckPathComponent("--node", options.node); !s.ok()) return fail(s.message());
-  if (options.command.empty()) return fail("no command given; usage: kfm-energy run --node NAME -- CMD [ARGS...]");
+  if (Status s = otel::CheckPathComponent("--node", options.node); !s.ok())
+    return fail(s.message());
+  if (options.command.empty())
+    return fail("no command given; usage: kfm-energy run --node NAME -- CMD [ARGS...]");
   std::string run_id;
   if (const char* env = std::getenv("KFM_RUN_ID"); env != nullptr && *env != '\0') {
     run_id = env;
-    if (Status s = otel::CheckPathComponent("KFM_RUN_ID", run_id); !s.ok()) return fail(s.message());
+    if (Status s = otel::CheckPathComponent("KFM_RUN_ID", run_id); !s.ok())
+      return fail(s.message());
   } else {
     run_id = pipeline::GenerateRunId();
     std::cerr << "kfm-energy: KFM_RUN_ID not set; this run is " << run_id << "\n";
@@ -80,7 +83,8 @@ int Run(const RunOptions& options) {
   char host[HOST_NAME_MAX + 1] = {};
   ::gethostname(host, sizeof(host) - 1);
   request.meta.hostname = host;
-  request.service_name = options.service_name.empty() ? "kfm.etl." + options.node : options.service_name;
+  request.service_name =
+      options.service_name.empty() ? "kfm.etl." + options.node : options.service_name;
   request.home = otel::HomeFromEnv();
   request.parent = parent;
   request.intensity = *intensity;
@@ -91,7 +95,8 @@ int Run(const RunOptions& options) {
   sampler.Stop();
 
   for (const auto& warning : result.warnings) std::cerr << "kfm-energy: " << warning << "\n";
-  if (!result.outcome.error.empty()) std::cerr << "kfm-energy run: " << result.outcome.error << "\n";
+  if (!result.outcome.error.empty())
+    std::cerr << "kfm-energy run: " << result.outcome.error << "\n";
   if (!options.quiet) std::cerr << pipeline::FormatSummary(request, result);
   return result.exit_code;
 }
@@ -100,12 +105,15 @@ int Run(const RunOptions& options) {
 
 void AddRunCommand(CLI::App& root, int& exit_code) {
   static RunOptions options;
-  auto* cmd = root.add_subcommand("run", "Run a command as one pipeline node and measure its energy and carbon");
+  auto* cmd = root.add_subcommand(
+      "run", "Run a command as one pipeline node and measure its energy and carbon");
   cmd->footer(
       "Example:\n"
-      "  KFM_RUN_ID=nightly-2026-11-25 kfm-energy run --node usgs_gauges --domain hydro -- python etl/usgs.py\n\n"
+      "  KFM_RUN_ID=nightly-2026-11-25 kfm-energy run --node usgs_gauges --domain hydro -- python "
+      "etl/usgs.py\n\n"
       "The command runs as a child (no shell), receives SIGINT/SIGTERM sent to kfm-energy, and\n"
-      "kfm-energy exits with its status (128+N when killed by signal N; 127 when it cannot start).\n"
+      "kfm-energy exits with its status (128+N when killed by signal N; 127 when it cannot "
+      "start).\n"
       "The child gets TRACEPARENT (its node span), KFM_RUN_ID, and KFM_NODE_REPORT: a file to\n"
       "which it may append `records_out N`, `bytes_out N`, `dataset NAME VERSION URI SHA256`.\n"
       "Writes $KFM_HOME/telemetry/otel/spans-kfm-run-<run-id>.json (OTLP JSON lines) and\n"
@@ -113,15 +121,18 @@ void AddRunCommand(CLI::App& root, int& exit_code) {
       "Environment: KFM_RUN_ID, KFM_HOME, KFM_REGION, KFM_SAMPLE_INTERVAL_MS, KFM_SYSFS_ROOT,\n"
       "KFM_NVML_LIBRARY, TRACEPARENT, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES.");
   cmd->add_option("--node", options.node, "Node name; the span is etl.node.<NAME>")->required();
-  cmd->add_option("--domain", options.domain, "kfm.domain of the node (e.g. hydro, atmo)")->capture_default_str();
+  cmd->add_option("--domain", options.domain, "kfm.domain of the node (e.g. hydro, atmo)")
+      ->capture_default_str();
   cmd->add_option("--pipeline-kind", options.pipeline_kind, "kfm.pipeline_kind (e.g. nightly)")
       ->capture_default_str();
   cmd->add_option("--service-name", options.service_name, "service.name (default kfm.etl.<NAME>)");
-  cmd->add_option("--cpu-accounting", options.accounting,
-                  "How the node's CPU time is counted: auto (cgroup v2 if possible), cgroup, procfs")
+  cmd->add_option(
+         "--cpu-accounting", options.accounting,
+         "How the node's CPU time is counted: auto (cgroup v2 if possible), cgroup, procfs")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", options.quiet, "Do not print the summary");
-  cmd->add_option("command", options.command, "The command and its arguments, after --")->required();
+  cmd->add_option("command", options.command, "The command and its arguments, after --")
+      ->required();
   cmd->callback([&exit_code] { exit_code = Run(options); });
 }
 

@@ -24,7 +24,8 @@ void Attribution::Add(const Interval& interval) {
   // every share in [0, 1] and their sum <= 1.
   double nodes_cpu = 0;
   for (size_t n = 0; n < n_nodes; ++n) {
-    if (n < interval.node_active.size() && interval.node_active[n]) nodes_cpu += interval.node_cpu_s[n];
+    if (n < interval.node_active.size() && interval.node_active[n])
+      nodes_cpu += interval.node_cpu_s[n];
   }
   const double denominator = std::max(interval.machine_busy_s, nodes_cpu);
   share_.assign(n_nodes, 0.0);
@@ -46,7 +47,8 @@ void Attribution::Add(const Interval& interval) {
       node.channel_measured_j[c] += delta;
       double share = share_[n];
       if (domain == Domain::kGpu) {
-        share = interval.gpu_share != nullptr && c < interval.gpu_share->size() && n < (*interval.gpu_share)[c].size()
+        share = interval.gpu_share != nullptr && c < interval.gpu_share->size() &&
+                        n < (*interval.gpu_share)[c].size()
                     ? (*interval.gpu_share)[c][n]
                     : 0.0;
       }
@@ -82,8 +84,8 @@ void Attribution::Add(const Interval& interval) {
     node.gpu_j += node_gpu_j[n];
     node.intervals += 1;
     node.substituted_intervals += interval.substituted ? 1 : 0;
-    SpreadOverHours(node.hours, interval.wall_start_ns, interval.wall_end_ns, node_cpu_j[n], node_dram_j[n],
-                    node_gpu_j[n]);
+    SpreadOverHours(node.hours, interval.wall_start_ns, interval.wall_end_ns, node_cpu_j[n],
+                    node_dram_j[n], node_gpu_j[n]);
   }
 }
 

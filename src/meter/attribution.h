@@ -27,7 +27,7 @@ struct NodeEnergy {
   double cpu_j = 0;                          // attributed package energy
   double dram_j = 0;
   double gpu_j = 0;
-  double package_j = 0;                      // whole-machine package energy while it ran
+  double package_j = 0;  // whole-machine package energy while it ran
   double dram_measured_j = 0;
   double gpu_measured_j = 0;
   std::vector<HourEnergy> hours;

@@ -173,7 +173,8 @@ class ProcfsAccounting final : public CpuAccounting {
         total += entry->second.cpu_s;
         owner_[pid] = static_cast<int>(i);
         auto kids = children_.find(pid);
-        if (kids != children_.end()) stack.insert(stack.end(), kids->second.begin(), kids->second.end());
+        if (kids != children_.end())
+          stack.insert(stack.end(), kids->second.begin(), kids->second.end());
       }
       node.known = std::move(seen);
       // A process reaped between our reads of it and of its parent is briefly missing;
@@ -231,10 +232,11 @@ class CgroupAccounting final : public CpuAccounting {
     std::string safe;
     for (char c : name) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
     Node node;
-    node.dir = parent_ + "/kfm-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-               safe.substr(0, 40);
+    node.dir = parent_ + "/kfm-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+               "-" + safe.substr(0, 40);
     if (::mkdir(node.dir.c_str(), 0755) != 0) {
-      return Status::PermissionDenied("cannot create cgroup " + node.dir + ": " + std::strerror(errno));
+      return Status::PermissionDenied("cannot create cgroup " + node.dir + ": " +
+                                      std::strerror(errno));
     }
     node.procs_fd = ::open((node.dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
     node.stat_fd = ::open((node.dir + "/cpu.stat").c_str(), O_RDONLY | O_CLOEXEC);
@@ -283,7 +285,8 @@ class CgroupAccounting final : public CpuAccounting {
       const std::string group = line.substr(3);
       for (size_t i = 0; i < nodes_.size(); ++i) {
         const auto& dir = nodes_[i].dir;
-        if (dir.size() >= group.size() && dir.compare(dir.size() - group.size(), group.size(), group) == 0) {
+        if (dir.size() >= group.size() &&
+            dir.compare(dir.size() - group.size(), group.size(), group) == 0) {
           return static_cast<int>(i);
         }
       }
@@ -326,7 +329,8 @@ Result<AccountingMode> ParseAccountingMode(std::string_view text) {
   if (text == "auto") return AccountingMode::kAuto;
   if (text == "cgroup") return AccountingMode::kCgroup;
   if (text == "procfs") return AccountingMode::kProcfs;
-  return Status::InvalidArgument("cpu accounting must be auto, cgroup or procfs, not '" + std::string(text) + "'");
+  return Status::InvalidArgument("cpu accounting must be auto, cgroup or procfs, not '" +
+                                 std::string(text) + "'");
 }
 
 std::unique_ptr<CpuAccounting> MakeCpuAccounting(AccountingMode mode, std::string* note) {

@@ -4,12 +4,18 @@ namespace kfm::meter {
 
 std::string_view DomainName(Domain domain) {
   switch (domain) {
-    case Domain::kPackage: return "package";
-    case Domain::kCore: return "core";
-    case Domain::kUncore: return "uncore";
-    case Domain::kDram: return "dram";
-    case Domain::kPsys: return "psys";
-    case Domain::kGpu: return "gpu";
+    case Domain::kPackage:
+      return "package";
+    case Domain::kCore:
+      return "core";
+    case Domain::kUncore:
+      return "uncore";
+    case Domain::kDram:
+      return "dram";
+    case Domain::kPsys:
+      return "psys";
+    case Domain::kGpu:
+      return "gpu";
   }
   return "unknown";
 }

@@ -25,7 +25,7 @@ std::string_view DomainName(Domain domain);
 bool CountsTowardTotal(Domain domain);
 
 struct Channel {
-  std::string id;      // stable key, e.g. "rapl:package-0", "rapl:package-0/dram", "nvml:0"
+  std::string id;  // stable key, e.g. "rapl:package-0", "rapl:package-0/dram", "nvml:0"
   Domain domain = Domain::kPackage;
   int index = 0;       // socket or GPU index
   std::string method;  // "rapl", "nvml-energy", "nvml-power", "model-ccf-<family>"

@@ -24,7 +24,8 @@ Result<std::unique_ptr<Meter>> Meter::FromEnv() {
   // This process cannot move itself into a fresh cgroup without taking its other threads
   // along, so an in-process section is counted from /proc.
   impl->sampler = std::make_unique<meter::Sampler>(
-      std::move(sources), meter::MakeCpuAccounting(meter::AccountingMode::kProcfs, nullptr), config->sample_interval);
+      std::move(sources), meter::MakeCpuAccounting(meter::AccountingMode::kProcfs, nullptr),
+      config->sample_interval);
   impl->sampler->Start();
   return std::unique_ptr<Meter>(new Meter(std::move(impl)));
 }
@@ -75,8 +76,8 @@ EnergyReport Meter::Section::End() {
   report.cpu_method = impl.cpu_method;
   report.dram_method = impl.dram_method;
   report.gpu_method = impl.gpu_method;
-  report.modelled = impl.cpu_method.rfind("model-", 0) == 0 || impl.dram_method.rfind("model-", 0) == 0 ||
-                    m.energy.substituted_intervals > 0;
+  report.modelled = impl.cpu_method.rfind("model-", 0) == 0 ||
+                    impl.dram_method.rfind("model-", 0) == 0 || m.energy.substituted_intervals > 0;
   return report;
 }
 

@@ -33,15 +33,26 @@ std::string CpuinfoField(std::string_view cpuinfo, const std::string& key) {
 // Intel server microarchitectures by family 6 model number (Intel SDM, vol. 4, table 2-1).
 std::string IntelFamilyFromModel(int model) {
   switch (model) {
-    case 0x2D: return "Sandy Bridge";
-    case 0x3E: return "Ivy Bridge";
-    case 0x3F: return "Haswell";
-    case 0x4F: case 0x56: return "Broadwell";
-    case 0x55: return "Skylake";  // also Cascade Lake (stepping >= 5): refined below
-    case 0x6A: case 0x6C: return "Ice Lake";
-    case 0x8F: return "Sapphire Rapids";
-    case 0x9E: return "Coffee Lake";
-    default: return {};
+    case 0x2D:
+      return "Sandy Bridge";
+    case 0x3E:
+      return "Ivy Bridge";
+    case 0x3F:
+      return "Haswell";
+    case 0x4F:
+    case 0x56:
+      return "Broadwell";
+    case 0x55:
+      return "Skylake";  // also Cascade Lake (stepping >= 5): refined below
+    case 0x6A:
+    case 0x6C:
+      return "Ice Lake";
+    case 0x8F:
+      return "Sapphire Rapids";
+    case 0x9E:
+      return "Coffee Lake";
+    default:
+      return {};
   }
 }
 
@@ -79,7 +90,8 @@ CpuModelParams SelectCpuModel(std::string_view cpuinfo, int vcpus) {
   std::string family;
   // Names in the model string win (they are what the cloud's instance docs use).
   for (const auto& c : kCcfCpuCoefficients) {
-    if (!model_name.empty() && Slug(model_name).find(Slug(c.family)) != std::string::npos) family = c.family;
+    if (!model_name.empty() && Slug(model_name).find(Slug(c.family)) != std::string::npos)
+      family = c.family;
   }
   if (family.empty() && vendor == "GenuineIntel" && family_number == 6) {
     family = IntelFamilyFromModel(model_number);
@@ -107,8 +119,9 @@ CpuModelParams SelectCpuModel(std::string_view cpuinfo, int vcpus) {
 ModelSource::ModelSource(CpuModelParams params) : params_(std::move(params)) {
   const std::string method = "model-" + params_.key;
   char detail[160];
-  std::snprintf(detail, sizeof(detail), "%d vCPU x (%.2f + util x (%.2f - %.2f)) W [%s]", params_.vcpus,
-                params_.min_watts, params_.max_watts, params_.min_watts, params_.family.c_str());
+  std::snprintf(detail, sizeof(detail), "%d vCPU x (%.2f + util x (%.2f - %.2f)) W [%s]",
+                params_.vcpus, params_.min_watts, params_.max_watts, params_.min_watts,
+                params_.family.c_str());
   channels_.push_back({"model:cpu", Domain::kPackage, 0, method, detail, true});
   std::snprintf(detail, sizeof(detail), "used memory GB x %.3f W/GB", params_.memory_watts_per_gb);
   channels_.push_back({"model:memory", Domain::kDram, 0, method, detail, true});
@@ -119,7 +132,8 @@ Status ModelSource::Read(const ReadContext& context, std::span<Joules> out) {
   if (started_) {
     const Seconds dt = context.now - last_;
     const double util = std::clamp(context.machine_cpu_utilization, 0.0, 1.0);
-    const Watts cpu(params_.vcpus * (params_.min_watts + util * (params_.max_watts - params_.min_watts)));
+    const Watts cpu(params_.vcpus *
+                    (params_.min_watts + util * (params_.max_watts - params_.min_watts)));
     const Watts memory(std::max(context.machine_memory_used_gb, 0.0) * params_.memory_watts_per_gb);
     total_[0] += cpu * dt;
     total_[1] += memory * dt;

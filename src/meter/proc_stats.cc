@@ -66,7 +66,8 @@ Result<double> ProcStats::ReadMemoryUsedGb() {
   if (!n.ok()) return n.status();
   const double total = MeminfoKb(buffer_.c_str(), "MemTotal:");
   const double available = MeminfoKb(buffer_.c_str(), "MemAvailable:");
-  if (total < 0 || available < 0) return Status::IoError("/proc/meminfo: MemTotal or MemAvailable missing");
+  if (total < 0 || available < 0)
+    return Status::IoError("/proc/meminfo: MemTotal or MemAvailable missing");
   return (total - available) / (1024.0 * 1024.0);
 }
 

@@ -81,7 +81,8 @@ std::vector<RaplZone> DiscoverRaplZones(const Sysfs& sysfs) {
   for (const auto& zone : zones) {
     std::smatch match;
     std::regex_match(zone.dir, match, ZoneDirPattern());
-    if (!match[3].matched) package_socket[{match[1].str(), std::stoi(match[2].str())}] = zone.socket;
+    if (!match[3].matched)
+      package_socket[{match[1].str(), std::stoi(match[2].str())}] = zone.socket;
   }
   for (auto& zone : zones) {
     std::smatch match;
@@ -110,7 +111,8 @@ std::vector<RaplZone> DiscoverRaplZones(const Sysfs& sysfs) {
   }
   for (auto& zone : zones) {
     if (!zone.problem.empty()) continue;
-    auto file = CounterFile::Open(sysfs.Path(std::string(kPowercap) + "/" + zone.dir + "/energy_uj"));
+    auto file =
+        CounterFile::Open(sysfs.Path(std::string(kPowercap) + "/" + zone.dir + "/energy_uj"));
     zone.readable = file.ok();
     if (!file.ok()) zone.problem = file.status().message();
   }
@@ -142,7 +144,8 @@ Result<std::unique_ptr<RaplSource>> RaplSource::Open(const Sysfs& sysfs) {
     counter.last_uj = *first;
     counter.file = std::move(file).value();
     Channel channel;
-    const std::string package = zone.socket >= 0 ? "package-" + std::to_string(zone.socket) : "platform";
+    const std::string package =
+        zone.socket >= 0 ? "package-" + std::to_string(zone.socket) : "platform";
     channel.id = zone.domain == Domain::kPackage || zone.domain == Domain::kPsys
                      ? "rapl:" + zone.zone_name
                      : "rapl:" + package + "/" + zone.zone_name;
@@ -158,8 +161,9 @@ Result<std::unique_ptr<RaplSource>> RaplSource::Open(const Sysfs& sysfs) {
     return Status::NotFound("no readable RAPL zone under " + sysfs.Path(kPowercap).string() +
                             (last_problem.empty() ? "" : ": " + last_problem));
   }
-  const bool has_package = std::any_of(source->channels_.begin(), source->channels_.end(),
-                                       [](const Channel& c) { return c.domain == Domain::kPackage; });
+  const bool has_package =
+      std::any_of(source->channels_.begin(), source->channels_.end(),
+                  [](const Channel& c) { return c.domain == Domain::kPackage; });
   if (!has_package) {
     return Status::NotFound("RAPL zones under " + sysfs.Path(kPowercap).string() +
                             " have no package domain");
@@ -173,7 +177,8 @@ Status RaplSource::Read(const ReadContext& /*context*/, std::span<Joules> out) {
     auto& counter = counters_[i];
     auto raw = counter.file.Read();
     if (raw.ok()) {
-      counter.total_j += static_cast<double>(UnwrapDeltaUj(counter.last_uj, *raw, counter.max_range_uj)) * 1e-6;
+      counter.total_j +=
+          static_cast<double>(UnwrapDeltaUj(counter.last_uj, *raw, counter.max_range_uj)) * 1e-6;
       counter.last_uj = *raw;
     } else if (result.ok()) {
       result = Status::Unavailable(channels_[i].id + ": " + raw.status().message());

@@ -15,8 +15,8 @@ namespace kfm::meter {
 
 // One zone found under powercap, readable or not; what `probe` shows.
 struct RaplZone {
-  std::string dir;         // e.g. "intel-rapl:0:2"
-  std::string zone_name;   // the zone's "name" file: "package-0", "dram", "psys", ...
+  std::string dir;        // e.g. "intel-rapl:0:2"
+  std::string zone_name;  // the zone's "name" file: "package-0", "dram", "psys", ...
   Domain domain = Domain::kPackage;
   int socket = 0;
   uint64_t max_range_uj = 0;

@@ -9,7 +9,8 @@ namespace kfm::meter {
 namespace {
 
 int64_t UnixNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -168,7 +169,8 @@ void Sampler::SampleLocked() {
   context.now = now_steady;
   if (have_previous_) {
     const double total = machine.total_s - previous_cpu_.total_s;
-    context.machine_cpu_utilization = total > 0 ? (machine.busy_s - previous_cpu_.busy_s) / total : 0.0;
+    context.machine_cpu_utilization =
+        total > 0 ? (machine.busy_s - previous_cpu_.busy_s) / total : 0.0;
   }
   if (auto memory = proc_.ReadMemoryUsedGb(); memory.ok()) context.machine_memory_used_gb = *memory;
 
@@ -181,7 +183,8 @@ void Sampler::SampleLocked() {
     if (!status.ok()) {
       source_failed[s] = true;
       for (auto& node : nodes_) {
-        if (node.active && std::find(node.notes.begin(), node.notes.end(), status.message()) == node.notes.end()) {
+        if (node.active &&
+            std::find(node.notes.begin(), node.notes.end(), status.message()) == node.notes.end()) {
           node.notes.push_back(status.message());
         }
       }
@@ -206,11 +209,13 @@ void Sampler::SampleLocked() {
       // (a GPU gets nothing: no model beats a guess), and the note on the span says so.
       if (!source_failed[s] && !failed_before_[s]) continue;
       size_t packages = 0;
-      for (size_t c = first; c < last; ++c) packages += channels_[c].domain == Domain::kPackage ? 1 : 0;
+      for (size_t c = first; c < last; ++c)
+        packages += channels_[c].domain == Domain::kPackage ? 1 : 0;
       for (size_t c = first; c < last; ++c) {
         switch (channels_[c].domain) {
           case Domain::kPackage:
-            delta_j_[c] = (backup_j_[0] - previous_backup_j_[0]).value() / static_cast<double>(packages);
+            delta_j_[c] =
+                (backup_j_[0] - previous_backup_j_[0]).value() / static_cast<double>(packages);
             substituted = true;
             break;
           case Domain::kDram:
@@ -226,7 +231,8 @@ void Sampler::SampleLocked() {
     double busy = machine.busy_s - previous_cpu_.busy_s;
     for (size_t n = 0; n < nodes_.size(); ++n) {
       node_active_[n] = nodes_[n].active;
-      node_cpu_delta_[n] = nodes_[n].active ? std::max(0.0, node_cpu_now_[n] - nodes_[n].last_cpu_s) : 0.0;
+      node_cpu_delta_[n] =
+          nodes_[n].active ? std::max(0.0, node_cpu_now_[n] - nodes_[n].last_cpu_s) : 0.0;
     }
     if (sources_.nvml != nullptr) ComputeGpuSharesLocked();
     Interval interval;
@@ -269,7 +275,8 @@ void Sampler::ComputeGpuSharesLocked() {
   std::map<int, GpuTally> util, contexts;
   for (const auto& use : uses) {
     const int node = accounting_->NodeOfPid(static_cast<pid_t>(use.pid));
-    const bool counts = node >= 0 && static_cast<size_t>(node) < nodes_.size() && nodes_[node].active;
+    const bool counts =
+        node >= 0 && static_cast<size_t>(node) < nodes_.size() && nodes_[node].active;
     auto& tally = use.sm_util_pct >= 0 ? util[use.gpu_index] : contexts[use.gpu_index];
     const double weight = use.sm_util_pct >= 0 ? use.sm_util_pct : 1.0;
     tally.all += weight;

@@ -29,7 +29,7 @@ struct NodeMeasurement {
   std::vector<Channel> channels;  // same order as energy.channel_*_j
   int64_t start_unix_ns = 0;
   int64_t end_unix_ns = 0;
-  Seconds duration{0};  // from the monotonic clock
+  Seconds duration{0};      // from the monotonic clock
   double cpu_util_pct = 0;  // percent of one core, averaged over the node's life
   int samples = 0;
   std::vector<std::string> notes;  // counter failures and substitutions, for the span
@@ -37,7 +37,8 @@ struct NodeMeasurement {
 
 class Sampler {
  public:
-  Sampler(SelectedSources sources, std::unique_ptr<CpuAccounting> accounting, std::chrono::milliseconds period);
+  Sampler(SelectedSources sources, std::unique_ptr<CpuAccounting> accounting,
+          std::chrono::milliseconds period);
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
   ~Sampler();

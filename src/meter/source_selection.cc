@@ -41,7 +41,8 @@ class PartialModel final : public EnergySource {
       : model_(std::move(model)) {
     for (size_t i = 0; i < model_->channels().size(); ++i) {
       const auto& c = model_->channels()[i];
-      if ((c.domain == Domain::kPackage && keep_cpu) || (c.domain == Domain::kDram && keep_memory)) {
+      if ((c.domain == Domain::kPackage && keep_cpu) ||
+          (c.domain == Domain::kDram && keep_memory)) {
         channels_.push_back(c);
         keep_.push_back(i);
       }
@@ -67,14 +68,18 @@ class PartialModel final : public EnergySource {
 
 Result<MeterConfig> MeterConfig::FromEnv() {
   MeterConfig config;
-  if (const char* root = std::getenv("KFM_SYSFS_ROOT"); root != nullptr && *root != '\0') config.sysfs_root = root;
-  if (const char* nvml = std::getenv("KFM_NVML_LIBRARY"); nvml != nullptr && *nvml != '\0') config.nvml_library = nvml;
+  if (const char* root = std::getenv("KFM_SYSFS_ROOT"); root != nullptr && *root != '\0')
+    config.sysfs_root = root;
+  if (const char* nvml = std::getenv("KFM_NVML_LIBRARY"); nvml != nullptr && *nvml != '\0')
+    config.nvml_library = nvml;
   config.sample_interval = kDefaultSampleInterval;
-  if (const char* interval = std::getenv("KFM_SAMPLE_INTERVAL_MS"); interval != nullptr && *interval != '\0') {
+  if (const char* interval = std::getenv("KFM_SAMPLE_INTERVAL_MS");
+      interval != nullptr && *interval != '\0') {
     auto value = ParseU64(interval);
     if (!value || *value < 10 || *value > 60000) {
-      return Status::InvalidArgument(std::string("KFM_SAMPLE_INTERVAL_MS: expected milliseconds between 10 and 60000, got '") +
-                                     interval + "'");
+      return Status::InvalidArgument(
+          std::string("KFM_SAMPLE_INTERVAL_MS: expected milliseconds between 10 and 60000, got '") +
+          interval + "'");
     }
     config.sample_interval = std::chrono::milliseconds(*value);
   }
@@ -92,9 +97,10 @@ SelectedSources SelectSources(const MeterConfig& config) {
   Sysfs sysfs(config.sysfs_root);
   SourceReport rapl_report{"rapl", false, "", {}};
   for (const auto& zone : DiscoverRaplZones(sysfs)) {
-    rapl_report.details.push_back(zone.dir + " (" + zone.zone_name + ", socket " + std::to_string(zone.socket) +
-                                  ", wraps at " + std::to_string(zone.max_range_uj) + " uJ): " +
-                                  (zone.problem.empty() ? "readable" : zone.problem));
+    rapl_report.details.push_back(zone.dir + " (" + zone.zone_name + ", socket " +
+                                  std::to_string(zone.socket) + ", wraps at " +
+                                  std::to_string(zone.max_range_uj) +
+                                  " uJ): " + (zone.problem.empty() ? "readable" : zone.problem));
   }
   bool have_cpu = false;
   bool have_dram = false;
@@ -110,7 +116,8 @@ SelectedSources SelectSources(const MeterConfig& config) {
     selected.sources.push_back(std::move(rapl).value());
   } else {
     rapl_report.reason = rapl.status().message();
-    if (rapl.status().code() == Status::Code::kPermissionDenied) selected.warnings.push_back(rapl.status().message());
+    if (rapl.status().code() == Status::Code::kPermissionDenied)
+      selected.warnings.push_back(rapl.status().message());
   }
   selected.report.push_back(std::move(rapl_report));
 
@@ -119,7 +126,8 @@ SelectedSources SelectSources(const MeterConfig& config) {
   auto nvml = NvmlSource::Open(config.nvml_library);
   if (nvml.ok()) {
     nvml_report.used = true;
-    nvml_report.reason = std::to_string((*nvml)->channels().size()) + " GPU(s) via " + config.nvml_library;
+    nvml_report.reason =
+        std::to_string((*nvml)->channels().size()) + " GPU(s) via " + config.nvml_library;
     nvml_report.details = (*nvml)->Describe();
     selected.gpu_method = MethodOf(**nvml, Domain::kGpu);
     selected.nvml = nvml->get();
@@ -135,16 +143,18 @@ SelectedSources SelectSources(const MeterConfig& config) {
   model_report.details.push_back(selected.backup_model->channels()[1].detail);
   if (!have_cpu || !have_dram) {
     model_report.used = true;
-    model_report.reason = std::string("modelled ") + (!have_cpu ? "CPU" : "") + (!have_cpu && !have_dram ? " and " : "") +
-                          (!have_dram ? "memory" : "") + " energy (Cloud Carbon Footprint coefficients, " +
-                          model_params.family + ")";
+    model_report.reason = std::string("modelled ") + (!have_cpu ? "CPU" : "") +
+                          (!have_cpu && !have_dram ? " and " : "") + (!have_dram ? "memory" : "") +
+                          " energy (Cloud Carbon Footprint coefficients, " + model_params.family +
+                          ")";
     const std::string method = "model-" + model_params.key;
     if (!have_cpu) selected.cpu_method = method;
     if (!have_dram) selected.dram_method = method;
-    selected.sources.push_back(
-        std::make_unique<PartialModel>(std::make_unique<ModelSource>(model_params), !have_cpu, !have_dram));
+    selected.sources.push_back(std::make_unique<PartialModel>(
+        std::make_unique<ModelSource>(model_params), !have_cpu, !have_dram));
   } else {
-    model_report.reason = "not needed: RAPL measures package and DRAM (kept as stand-in if a counter fails)";
+    model_report.reason =
+        "not needed: RAPL measures package and DRAM (kept as stand-in if a counter fails)";
   }
   selected.report.push_back(std::move(model_report));
   return selected;

@@ -43,8 +43,8 @@ struct SourceReport {
 };
 
 struct SelectedSources {
-  SourceList sources;             // the primary sources, in fallback order
-  NvmlSource* nvml = nullptr;     // also in `sources`, for per-process GPU use
+  SourceList sources;                         // the primary sources, in fallback order
+  NvmlSource* nvml = nullptr;                 // also in `sources`, for per-process GPU use
   std::unique_ptr<ModelSource> backup_model;  // stands in for a counter that fails mid-run
   std::string cpu_method = "none";
   std::string dram_method = "none";

@@ -35,7 +35,8 @@ Result<std::string> Sysfs::ReadText(const std::string& relative) const {
   std::ifstream in(path);
   if (!in) {
     const int err = errno;
-    if (err == EACCES || err == EPERM) return Status::PermissionDenied(path.string() + ": permission denied");
+    if (err == EACCES || err == EPERM)
+      return Status::PermissionDenied(path.string() + ": permission denied");
     return Status::NotFound(path.string() + ": " + std::strerror(err));
   }
   std::ostringstream text;
@@ -49,13 +50,15 @@ Result<uint64_t> Sysfs::ReadU64(const std::string& relative) const {
   auto text = ReadText(relative);
   if (!text.ok()) return text.status();
   auto value = ParseU64(*text);
-  if (!value) return Status::InvalidArgument(Path(relative).string() + ": not a number: '" + *text + "'");
+  if (!value)
+    return Status::InvalidArgument(Path(relative).string() + ": not a number: '" + *text + "'");
   return *value;
 }
 
 std::optional<uint64_t> ParseU64(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t' || text.back() == '\0')) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t' ||
+                           text.back() == '\0')) {
     text.remove_suffix(1);
   }
   uint64_t value = 0;
@@ -64,7 +67,8 @@ std::optional<uint64_t> ParseU64(std::string_view text) {
   return value;
 }
 
-CounterFile::CounterFile(CounterFile&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) {
+CounterFile::CounterFile(CounterFile&& other) noexcept
+    : fd_(other.fd_), path_(std::move(other.path_)) {
   other.fd_ = -1;
 }
 
@@ -86,7 +90,8 @@ Result<CounterFile> CounterFile::Open(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
-    if (err == EACCES || err == EPERM) return Status::PermissionDenied(path.string() + ": permission denied");
+    if (err == EACCES || err == EPERM)
+      return Status::PermissionDenied(path.string() + ": permission denied");
     return Status::NotFound(path.string() + ": " + std::strerror(err));
   }
   CounterFile file;
@@ -107,7 +112,8 @@ Result<uint64_t> CounterFile::Read() const {
     if (n < 0) {
       const int err = errno;
       if (err == EINTR) continue;
-      if (err == EACCES || err == EPERM) return Status::PermissionDenied(path_.string() + ": permission denied");
+      if (err == EACCES || err == EPERM)
+        return Status::PermissionDenied(path_.string() + ": permission denied");
       return Status::IoError(path_.string() + ": " + std::strerror(err));
     }
     if (auto value = ParseU64(std::string_view(buffer, static_cast<size_t>(n)))) return *value;

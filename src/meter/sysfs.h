@@ -21,7 +21,9 @@ class Sysfs {
   static Sysfs FromEnv();
 
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }
-  [[nodiscard]] std::filesystem::path Path(const std::string& relative) const { return root_ / relative; }
+  [[nodiscard]] std::filesystem::path Path(const std::string& relative) const {
+    return root_ / relative;
+  }
   // Names of the entries of a directory, sorted; empty when it does not exist.
   [[nodiscard]] std::vector<std::string> List(const std::string& relative) const;
   // A small text file, trailing whitespace removed.

@@ -17,13 +17,15 @@ namespace {
 Status MakeParent(const std::filesystem::path& file) {
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) return Status::IoError("cannot create " + file.parent_path().string() + ": " + ec.message());
+  if (ec)
+    return Status::IoError("cannot create " + file.parent_path().string() + ": " + ec.message());
   return Status::Ok();
 }
 
 class LockedFd {
  public:
-  LockedFd(const std::filesystem::path& path, int flags) : fd_(::open(path.c_str(), flags | O_CLOEXEC, 0644)) {
+  LockedFd(const std::filesystem::path& path, int flags)
+      : fd_(::open(path.c_str(), flags | O_CLOEXEC, 0644)) {
     if (fd_ < 0) return;
     while (::flock(fd_, LOCK_EX) != 0) {
       if (errno != EINTR) {
@@ -69,10 +71,14 @@ Status CheckPathComponent(std::string_view what, std::string_view value) {
   };
   if (value.empty()) return bad("is empty");
   if (value.size() > 128) return bad("is longer than 128 characters");
-  if (value.find('/') != std::string_view::npos) return bad("contains '/' and would escape KFM_HOME");
-  if (value.find("..") != std::string_view::npos) return bad("contains '..' and would escape KFM_HOME");
+  if (value.find('/') != std::string_view::npos)
+    return bad("contains '/' and would escape KFM_HOME");
+  if (value.find("..") != std::string_view::npos)
+    return bad("contains '..' and would escape KFM_HOME");
   // The schemas' pattern for ids and names: ^[A-Za-z0-9][A-Za-z0-9._-]*$
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
   if (!alnum(value.front())) return bad("must start with a letter or digit");
   for (char c : value) {
     if (!alnum(c) && c != '.' && c != '_' && c != '-') {
@@ -90,18 +96,21 @@ BundlePaths PathsForRun(const std::filesystem::path& home, const std::string& ru
 Status AppendLine(const std::filesystem::path& file, std::string_view line) {
   if (Status s = MakeParent(file); !s.ok()) return s;
   LockedFd out(file, O_WRONLY | O_APPEND | O_CREAT);
-  if (out.fd() < 0) return Status::IoError("cannot open " + file.string() + ": " + std::strerror(errno));
+  if (out.fd() < 0)
+    return Status::IoError("cannot open " + file.string() + ": " + std::strerror(errno));
   std::string record(line);
   record += '\n';
   return WriteAll(out.fd(), record, file);
 }
 
-Status UpdateJsonDocument(const std::filesystem::path& file, const std::function<void(nlohmann::json&)>& update,
+Status UpdateJsonDocument(const std::filesystem::path& file,
+                          const std::function<void(nlohmann::json&)>& update,
                           std::string* warning) {
   if (Status s = MakeParent(file); !s.ok()) return s;
   const std::filesystem::path lock_path = file.string() + ".lock";
   LockedFd lock(lock_path, O_RDWR | O_CREAT);
-  if (lock.fd() < 0) return Status::IoError("cannot lock " + lock_path.string() + ": " + std::strerror(errno));
+  if (lock.fd() < 0)
+    return Status::IoError("cannot lock " + lock_path.string() + ": " + std::strerror(errno));
 
   nlohmann::json doc;  // null when the file does not exist yet
   if (std::ifstream in(file); in) {
@@ -109,13 +118,15 @@ Status UpdateJsonDocument(const std::filesystem::path& file, const std::function
     text << in.rdbuf();
     doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) {
-      const auto seconds =
-          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
       const std::filesystem::path aside = file.string() + ".corrupt-" + std::to_string(seconds);
       std::error_code ec;
       std::filesystem::rename(file, aside, ec);
       if (warning != nullptr) {
-        *warning = file.string() + " was not valid JSON; kept as " + aside.string() + " and started anew";
+        *warning =
+            file.string() + " was not valid JSON; kept as " + aside.string() + " and started anew";
       }
       doc = nullptr;
     }
@@ -124,9 +135,11 @@ Status UpdateJsonDocument(const std::filesystem::path& file, const std::function
   const std::filesystem::path temp = file.string() + ".tmp-" + std::to_string(::getpid());
   {
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::IoError("cannot write " + temp.string() + ": " + std::strerror(errno));
+    if (fd < 0)
+      return Status::IoError("cannot write " + temp.string() + ": " + std::strerror(errno));
     Status s = WriteAll(fd, doc.dump(2) + "\n", temp);
-    if (s.ok() && ::fsync(fd) != 0) s = Status::IoError("cannot sync " + temp.string() + ": " + std::strerror(errno));
+    if (s.ok() && ::fsync(fd) != 0)
+      s = Status::IoError("cannot sync " + temp.string() + ": " + std::strerror(errno));
     ::close(fd);
     if (!s.ok()) {
       ::unlink(temp.c_str());

@@ -6,10 +6,9 @@
 
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "kfm/status.h"
 
@@ -35,7 +34,8 @@ Status AppendLine(const std::filesystem::path& file, std::string_view line);
 // Reads the JSON document at `file` (or null when absent), lets `update` change it and
 // replaces the file atomically, all under the lock file `<file>.lock`. A corrupt document is
 // kept aside as `<file>.corrupt-<unix time>` and reported, never silently overwritten.
-Status UpdateJsonDocument(const std::filesystem::path& file, const std::function<void(nlohmann::json&)>& update,
+Status UpdateJsonDocument(const std::filesystem::path& file,
+                          const std::function<void(nlohmann::json&)>& update,
                           std::string* warning = nullptr);
 
 }  // namespace kfm::otel

@@ -19,7 +19,8 @@ nlohmann::json AnyValue(const AttributeValue& value) {
 
 nlohmann::json AttributesToJson(const Attributes& attributes) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& [key, value] : attributes) list.push_back({{"key", key}, {"value", AnyValue(value)}});
+  for (const auto& [key, value] : attributes)
+    list.push_back({{"key", key}, {"value", AnyValue(value)}});
   return list;
 }
 
@@ -53,7 +54,9 @@ nlohmann::json ExportTraceRequestJson(const Resource& resource, const std::vecto
   }
   return {{"resourceSpans",
            {{{"resource", {{"attributes", AttributesToJson(resource.attributes)}}},
-             {"scopeSpans", {{{"scope", {{"name", kScopeName}, {"version", scope_version}}}, {"spans", json_spans}}}}}}}};
+             {"scopeSpans",
+              {{{"scope", {{"name", kScopeName}, {"version", scope_version}}},
+                {"spans", json_spans}}}}}}}};
 }
 
 }  // namespace kfm::otel

@@ -3,10 +3,9 @@
 // lowerCamelCase field names. Stateless; thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "otel/span.h"
 

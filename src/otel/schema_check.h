@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "kfm/status.h"
+#include "otel/json_text.h"
+#include "otel/otlp_json_reader.h"
 
 namespace kfm::otel {
 
@@ -28,14 +30,6 @@ std::span<const EmbeddedSchemaFile> EmbeddedSchemas();
 
 // The text of one embedded schema. `name` may omit ".json" ("energy-v2" or "energy-v2.json").
 std::optional<std::string_view> EmbeddedSchema(std::string_view name);
-
-// One reason a document does not conform.
-struct SchemaError {
-  // Where in the input: a JSON pointer ("/nodes/0/cpu/attributed_j"; "/" is the document
-  // itself), "line N" for a JSON-Lines file, or "line N span etl.node.X: /attribute.key".
-  std::string where;
-  std::string message;  // what is wrong, with the offending value where there is one
-};
 
 // Validates `doc` against the embedded schema `schema_name` (".json" optional). An empty vector
 // means valid. InvalidArgument for an unknown schema name; Internal if the schema itself does
@@ -65,22 +59,5 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
 
 // CheckFile(file) without the details: only the errors.
 Result<std::vector<SchemaError>> ValidateFile(const std::filesystem::path& file);
-
-// The node spans of one OTLP JSON ExportTraceServiceRequest, flattened for otel-energy-span-v1.
-struct FlattenedSpan {
-  std::string name;           // span name, "etl.node.<node>"
-  nlohmann::json attributes;  // object: resource attributes, then span attributes
-};
-struct FlattenedRequest {
-  std::vector<FlattenedSpan> node_spans;
-  std::vector<SchemaError> errors;  // structural problems; `where` starts with `where_prefix`
-};
-
-// Flattens `request` (one parsed JSON line). AnyValues map to JSON: stringValue -> string,
-// boolValue -> bool, intValue (a decimal string) -> integer, doubleValue -> number, arrayValue
-// -> array, kvlistValue -> object, bytesValue -> its base64 string, an empty AnyValue -> null.
-// Malformed ids, timestamps and encodings are reported in `errors`, prefixed with
-// `where_prefix` (e.g. "line 3").
-FlattenedRequest FlattenOtlpRequest(const nlohmann::json& request, std::string_view where_prefix);
 
 }  // namespace kfm::otel

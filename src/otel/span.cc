@@ -46,7 +46,8 @@ void SetAttribute(Attributes& attributes, const std::string& key, AttributeValue
   attributes.emplace_back(key, std::move(value));
 }
 
-Resource MakeResource(const std::string& service_name, const std::string& run_id, const std::string& component) {
+Resource MakeResource(const std::string& service_name, const std::string& run_id,
+                      const std::string& component) {
   Resource resource;
   auto& a = resource.attributes;
   // OTEL_RESOURCE_ATTRIBUTES first, so that our own keys and OTEL_SERVICE_NAME override it as
@@ -66,7 +67,8 @@ Resource MakeResource(const std::string& service_name, const std::string& run_id
     }
   }
   std::string service = service_name;
-  if (const char* env = std::getenv("OTEL_SERVICE_NAME"); env != nullptr && *env != '\0') service = env;
+  if (const char* env = std::getenv("OTEL_SERVICE_NAME"); env != nullptr && *env != '\0')
+    service = env;
   SetAttribute(a, "service.name", service);
   SetAttribute(a, "kfm.run_id", run_id);
   SetAttribute(a, "kfm.component", component);

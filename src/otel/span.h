@@ -43,7 +43,8 @@ struct Resource {
 // Resource attributes of this process: service.name (OTEL_SERVICE_NAME wins over
 // `service_name`), kfm.run_id, kfm.component, host.* and process.* semantic conventions,
 // and OTEL_RESOURCE_ATTRIBUTES (percent-decoded key=value pairs).
-Resource MakeResource(const std::string& service_name, const std::string& run_id, const std::string& component);
+Resource MakeResource(const std::string& service_name, const std::string& run_id,
+                      const std::string& component);
 
 // Sets or replaces an attribute.
 void SetAttribute(Attributes& attributes, const std::string& key, AttributeValue value);

@@ -73,7 +73,8 @@ TraceId TraceIdForRun(std::string_view run_id) {
 
 std::optional<SpanContext> ParseTraceparent(std::string_view header) {
   // version "-" trace-id "-" parent-id "-" trace-flags; future versions may append fields.
-  if (header.size() < 55 || header[2] != '-' || header[35] != '-' || header[52] != '-') return std::nullopt;
+  if (header.size() < 55 || header[2] != '-' || header[35] != '-' || header[52] != '-')
+    return std::nullopt;
   uint8_t version = 0;
   if (!ParseHex(header.substr(0, 2), &version, 1) || version == 0xff) return std::nullopt;
   if (version == 0 && header.size() != 55) return std::nullopt;
@@ -82,13 +83,16 @@ std::optional<SpanContext> ParseTraceparent(std::string_view header) {
   if (!ParseHex(header.substr(3, 32), context.trace_id.data(), 16)) return std::nullopt;
   if (!ParseHex(header.substr(36, 16), context.span_id.data(), 8)) return std::nullopt;
   if (!ParseHex(header.substr(53, 2), &context.flags, 1)) return std::nullopt;
-  auto zero = [](const auto& id) { return std::all_of(id.begin(), id.end(), [](uint8_t b) { return b == 0; }); };
+  auto zero = [](const auto& id) {
+    return std::all_of(id.begin(), id.end(), [](uint8_t b) { return b == 0; });
+  };
   if (zero(context.trace_id) || zero(context.span_id)) return std::nullopt;
   return context;
 }
 
 std::string FormatTraceparent(const SpanContext& context) {
-  return "00-" + ToHex(context.trace_id) + "-" + ToHex(context.span_id) + "-" + ToHex(&context.flags, 1);
+  return "00-" + ToHex(context.trace_id) + "-" + ToHex(context.span_id) + "-" +
+         ToHex(&context.flags, 1);
 }
 
 }  // namespace kfm::otel

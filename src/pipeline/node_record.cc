@@ -18,8 +18,8 @@ std::string FormatUtc(int64_t unix_ns) {
   struct tm tm {};
   gmtime_r(&seconds, &tm);
   char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
   return buffer;
 }
 
@@ -28,10 +28,12 @@ std::string GenerateRunId() {
   struct tm tm {};
   gmtime_r(&now, &tm);
   unsigned char random[3] = {};
-  if (::getrandom(random, sizeof(random), 0) != sizeof(random)) random[0] = static_cast<unsigned char>(now);
+  if (::getrandom(random, sizeof(random), 0) != sizeof(random))
+    random[0] = static_cast<unsigned char>(now);
   char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, random[0], random[1], random[2]);
+  std::snprintf(buffer, sizeof(buffer), "%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                random[0], random[1], random[2]);
   return buffer;
 }
 
@@ -51,7 +53,8 @@ NodeFigures ComputeFigures(const meter::NodeMeasurement& m, const NodeReport& re
   // Time-resolved: each hour's joules at the intensity in force then. With one annual
   // factor every hour gets the same value; the hourly tables slot in here.
   double gco2e = 0;
-  for (const auto& hour : e.hours) gco2e += (Joules(hour.cpu_j + hour.dram_j + hour.gpu_j) * intensity.value).value();
+  for (const auto& hour : e.hours)
+    gco2e += (Joules(hour.cpu_j + hour.dram_j + hour.gpu_j) * intensity.value).value();
   f.gco2e = gco2e;
   if (report.records_out && *report.records_out > 0) {
     f.j_per_record = f.total_j / static_cast<double>(*report.records_out);
@@ -61,9 +64,11 @@ NodeFigures ComputeFigures(const meter::NodeMeasurement& m, const NodeReport& re
   return f;
 }
 
-otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement& m, const NodeFigures& f,
-                             const NodeReport& report, const NodeOutcome& outcome, const carbon::Intensity& intensity,
-                             const otel::SpanContext& context, const std::optional<otel::SpanId>& parent) {
+otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement& m,
+                             const NodeFigures& f, const NodeReport& report,
+                             const NodeOutcome& outcome, const carbon::Intensity& intensity,
+                             const otel::SpanContext& context,
+                             const std::optional<otel::SpanId>& parent) {
   otel::SpanData span;
   span.name = "etl.node." + meta.node;
   span.context = context;
@@ -71,7 +76,9 @@ otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement&
   span.start_unix_ns = m.start_unix_ns;
   span.end_unix_ns = m.end_unix_ns;
   auto& a = span.attributes;
-  auto set = [&a](const std::string& key, otel::AttributeValue value) { a.emplace_back(key, std::move(value)); };
+  auto set = [&a](const std::string& key, otel::AttributeValue value) {
+    a.emplace_back(key, std::move(value));
+  };
   set("kfm.run_id", meta.run_id);
   set("kfm.node", meta.node);
   set("kfm.component", meta.component);
@@ -125,9 +132,9 @@ otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement&
   return span;
 }
 
-nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurement& m, const NodeFigures& f,
-                                 const NodeReport& report, const NodeOutcome& outcome,
-                                 const otel::SpanContext& context) {
+nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurement& m,
+                                 const NodeFigures& f, const NodeReport& report,
+                                 const NodeOutcome& outcome, const otel::SpanContext& context) {
   const bool substituted = m.energy.substituted_intervals > 0;
   nlohmann::json record = {
       {"node", meta.node},
@@ -140,7 +147,8 @@ nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurem
       {"start_time", FormatUtc(m.start_unix_ns)},
       {"end_time", FormatUtc(m.end_unix_ns)},
       {"duration_s", f.duration_s},
-      {"status", outcome.error.empty() && outcome.signal == 0 && outcome.exit_code == 0 ? "ok" : "error"},
+      {"status",
+       outcome.error.empty() && outcome.signal == 0 && outcome.exit_code == 0 ? "ok" : "error"},
       {"cpu",
        {{"method", meta.cpu_method},
         {"modelled", IsModelled(meta.cpu_method) || substituted},

@@ -3,11 +3,10 @@
 // (schemas/telemetry/energy-v2.json). Pure functions; thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "carbon/intensity.h"
 #include "meter/sampler.h"
@@ -51,13 +50,15 @@ struct NodeFigures {
 NodeFigures ComputeFigures(const meter::NodeMeasurement& m, const NodeReport& report,
                            const carbon::Intensity& intensity);
 
-otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement& m, const NodeFigures& f,
-                             const NodeReport& report, const NodeOutcome& outcome, const carbon::Intensity& intensity,
-                             const otel::SpanContext& context, const std::optional<otel::SpanId>& parent);
+otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement& m,
+                             const NodeFigures& f, const NodeReport& report,
+                             const NodeOutcome& outcome, const carbon::Intensity& intensity,
+                             const otel::SpanContext& context,
+                             const std::optional<otel::SpanId>& parent);
 
-nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurement& m, const NodeFigures& f,
-                                 const NodeReport& report, const NodeOutcome& outcome,
-                                 const otel::SpanContext& context);
+nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurement& m,
+                                 const NodeFigures& f, const NodeReport& report,
+                                 const NodeOutcome& outcome, const otel::SpanContext& context);
 
 // RFC 3339 UTC with microseconds, e.g. "2026-11-25T04:20:00.123456Z".
 std::string FormatUtc(int64_t unix_ns);

@@ -49,9 +49,11 @@ NodeReport ParseNodeReport(std::string_view text, const std::string& file_name) 
         problem(std::string(key) + " takes exactly one number");
         continue;
       }
-      const auto [end, ec] = std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), value);
+      const auto [end, ec] =
+          std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), value);
       if (ec != std::errc() || end != fields[1].data() + fields[1].size() || value < 0) {
-        problem(std::string(key) + ": '" + std::string(fields[1]) + "' is not a non-negative integer");
+        problem(std::string(key) + ": '" + std::string(fields[1]) +
+                "' is not a non-negative integer");
         continue;
       }
       auto& slot = key == "records_out" ? report.records_out : report.bytes_out;
@@ -65,10 +67,11 @@ NodeReport ParseNodeReport(std::string_view text, const std::string& file_name) 
         problem("dataset sha256 '" + std::string(fields[4]) + "' is not 64 hex digits");
         continue;
       }
-      report.datasets.push_back({std::string(fields[1]), std::string(fields[2]), std::string(fields[3]),
-                                 std::string(fields[4])});
+      report.datasets.push_back({std::string(fields[1]), std::string(fields[2]),
+                                 std::string(fields[3]), std::string(fields[4])});
     } else {
-      problem("unknown key '" + std::string(key) + "' (expected records_out, bytes_out or dataset)");
+      problem("unknown key '" + std::string(key) +
+              "' (expected records_out, bytes_out or dataset)");
     }
   }
   return report;

@@ -19,7 +19,8 @@ namespace {
 
 std::string MakeReportFile() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kfm-node-report-XXXXXX";
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kfm-node-report-XXXXXX";
   const int fd = ::mkstemp(pattern.data());
   if (fd < 0) return {};
   ::close(fd);
@@ -41,7 +42,8 @@ std::string Significant(double value) {
 
 }  // namespace
 
-NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler, const SignalBlock& signals) {
+NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
+                      const SignalBlock& signals) {
   NodeRunResult result;
   const NodeMeta& meta = request.meta;
   otel::SpanContext context;
@@ -50,7 +52,8 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler, co
   context.flags = request.parent ? request.parent->flags : 1;
 
   const std::string report_file = MakeReportFile();
-  if (report_file.empty()) result.warnings.push_back("cannot create a KFM_NODE_REPORT file; counts will be missing");
+  if (report_file.empty())
+    result.warnings.push_back("cannot create a KFM_NODE_REPORT file; counts will be missing");
 
   auto node = sampler.AddNode(meta.node);
   if (!node.ok()) {
@@ -58,7 +61,8 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler, co
   }
 
   std::vector<std::string> overrides = {"TRACEPARENT=" + otel::FormatTraceparent(context),
-                                        "KFM_RUN_ID=" + meta.run_id, "KFM_NODE_REPORT=" + report_file};
+                                        "KFM_RUN_ID=" + meta.run_id,
+                                        "KFM_NODE_REPORT=" + report_file};
   SpawnRequest spawn;
   spawn.argv = meta.command;
   spawn.env = EnvironmentWith(overrides);
@@ -96,26 +100,32 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler, co
   result.figures = ComputeFigures(result.measurement, result.report, request.intensity);
   std::optional<otel::SpanId> parent;
   if (request.parent) parent = request.parent->span_id;
-  result.span = BuildNodeSpan(meta, result.measurement, result.figures, result.report, result.outcome,
-                              request.intensity, context, parent);
-  const nlohmann::json record =
-      BuildEnergyRecord(meta, result.measurement, result.figures, result.report, result.outcome, context);
-  const otel::Resource resource = otel::MakeResource(request.service_name, meta.run_id, meta.component);
+  result.span = BuildNodeSpan(meta, result.measurement, result.figures, result.report,
+                              result.outcome, request.intensity, context, parent);
+  const nlohmann::json record = BuildEnergyRecord(meta, result.measurement, result.figures,
+                                                  result.report, result.outcome, context);
+  const otel::Resource resource =
+      otel::MakeResource(request.service_name, meta.run_id, meta.component);
   std::string warning;
-  Status written = WriteNodeBundles(request.home, meta.run_id, resource, result.span, record, &warning);
+  Status written =
+      WriteNodeBundles(request.home, meta.run_id, resource, result.span, record, &warning);
   if (!warning.empty()) result.warnings.push_back(warning);
   if (!written.ok()) result.warnings.push_back("telemetry not written: " + written.message());
   return result;
 }
 
-Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id, const otel::Resource& resource,
-                        const otel::SpanData& span, const nlohmann::json& record, std::string* warning) {
+Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,
+                        const otel::Resource& resource, const otel::SpanData& span,
+                        const nlohmann::json& record, std::string* warning) {
   const otel::BundlePaths paths = otel::PathsForRun(home, run_id);
-  Status spans = otel::AppendLine(paths.spans, otel::ExportTraceRequestJson(resource, {span}, KFM_VERSION).dump());
+  Status spans = otel::AppendLine(
+      paths.spans, otel::ExportTraceRequestJson(resource, {span}, KFM_VERSION).dump());
   Status energy = otel::UpdateJsonDocument(
       paths.energy,
       [&](nlohmann::json& doc) {
-        if (!doc.is_object()) doc = {{"schema", "kfm.energy.v2"}, {"run_id", run_id}, {"nodes", nlohmann::json::array()}};
+        if (!doc.is_object())
+          doc = {
+              {"schema", "kfm.energy.v2"}, {"run_id", run_id}, {"nodes", nlohmann::json::array()}};
         doc["nodes"].push_back(record);
       },
       warning);
@@ -135,18 +145,20 @@ std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& re
     out << "exited " << result.outcome.exit_code << "\n";
   }
   const bool cpu_modelled = meta.cpu_method.rfind("model-", 0) == 0;
-  out << "  duration   " << Fixed(f.duration_s, 3) << " s, CPU " << Fixed(result.measurement.cpu_util_pct, 1)
-      << "% of one core (" << meta.cpu_accounting << ", " << result.measurement.samples << " samples)\n";
-  out << "  cpu        " << Fixed(f.cpu_j, 3) << " J of " << Fixed(f.package_j, 3) << " J package  ["
-      << meta.cpu_method << (cpu_modelled ? ", MODELLED" : ", measured") << "]\n";
+  out << "  duration   " << Fixed(f.duration_s, 3) << " s, CPU "
+      << Fixed(result.measurement.cpu_util_pct, 1) << "% of one core (" << meta.cpu_accounting
+      << ", " << result.measurement.samples << " samples)\n";
+  out << "  cpu        " << Fixed(f.cpu_j, 3) << " J of " << Fixed(f.package_j, 3)
+      << " J package  [" << meta.cpu_method << (cpu_modelled ? ", MODELLED" : ", measured")
+      << "]\n";
   out << "  dram       " << Fixed(f.dram_j, 3) << " J  [" << meta.dram_method
       << (meta.dram_method.rfind("model-", 0) == 0 ? ", MODELLED" : "") << "]\n";
-  out << "  gpu        " << Fixed(f.gpu_j, 3) << " J, " << Fixed(f.gpu_w_avg, 2) << " W avg  [" << meta.gpu_method
-      << "]\n";
+  out << "  gpu        " << Fixed(f.gpu_j, 3) << " J, " << Fixed(f.gpu_w_avg, 2) << " W avg  ["
+      << meta.gpu_method << "]\n";
   out << "  total      " << Fixed(f.total_j, 3) << " J = " << Significant(f.gco2e) << " gCO2e at "
       << Fixed(request.intensity.value.value(), 1) << " g/kWh (" << request.intensity.region << ", "
-      << request.intensity.resolution << ", " << request.intensity.table_id << " " << request.intensity.table_version
-      << ")\n";
+      << request.intensity.resolution << ", " << request.intensity.table_id << " "
+      << request.intensity.table_version << ")\n";
   if (result.report.records_out) {
     out << "  records    " << *result.report.records_out;
     if (f.j_per_record) out << ", " << Significant(*f.j_per_record) << " J/record";
@@ -157,7 +169,8 @@ std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& re
         << " interval(s) modelled because a counter failed\n";
   }
   const auto paths = otel::PathsForRun(request.home, meta.run_id);
-  out << "  spans      " << paths.spans.string() << "\n  energy     " << paths.energy.string() << "\n";
+  out << "  spans      " << paths.spans.string() << "\n  energy     " << paths.energy.string()
+      << "\n";
   return out.str();
 }
 

@@ -18,10 +18,10 @@
 namespace kfm::pipeline {
 
 struct NodeRunRequest {
-  NodeMeta meta;                              // run_id, node, domain, pipeline_kind, command
+  NodeMeta meta;  // run_id, node, domain, pipeline_kind, command
   std::string service_name = "kfm.etl";
-  std::filesystem::path home;                 // KFM_HOME
-  std::optional<otel::SpanContext> parent;    // from TRACEPARENT
+  std::filesystem::path home;               // KFM_HOME
+  std::optional<otel::SpanContext> parent;  // from TRACEPARENT
   carbon::Intensity intensity;
 };
 
@@ -35,11 +35,13 @@ struct NodeRunResult {
   std::vector<std::string> warnings;  // file problems, report problems: shown, never fatal
 };
 
-NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler, const SignalBlock& signals);
+NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
+                      const SignalBlock& signals);
 
 // Writes the span (OTLP JSON line) and the energy record into the run's bundle files.
-Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id, const otel::Resource& resource,
-                        const otel::SpanData& span, const nlohmann::json& record, std::string* warning);
+Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,
+                        const otel::Resource& resource, const otel::SpanData& span,
+                        const nlohmann::json& record, std::string* warning);
 
 // The short human summary printed on stderr after a node.
 std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& result);

@@ -27,12 +27,14 @@ Result<std::string> ResolveProgram(const std::string& program) {
   if (program.empty()) return Status::InvalidArgument("empty command");
   auto executable = [](const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
   };
   if (program.find('/') != std::string::npos) {
     if (executable(program)) return program;
-    return Status::NotFound("cannot run '" + program + "': " +
-                            (::access(program.c_str(), F_OK) == 0 ? "not an executable file" : "no such file"));
+    return Status::NotFound(
+        "cannot run '" + program +
+        "': " + (::access(program.c_str(), F_OK) == 0 ? "not an executable file" : "no such file"));
   }
   const char* path_env = std::getenv("PATH");
   std::istringstream dirs(path_env != nullptr ? path_env : "/usr/local/bin:/usr/bin:/bin");
@@ -66,7 +68,8 @@ Result<pid_t> Spawn(const SpawnRequest& request) {
   envp.push_back(nullptr);
 
   int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    return Status::IoError(std::string("pipe: ") + std::strerror(errno));
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int err = errno;
@@ -79,7 +82,8 @@ Result<pid_t> Spawn(const SpawnRequest& request) {
     ::close(report[0]);
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE}) ::sigaction(sig, &dfl, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE})
+      ::sigaction(sig, &dfl, nullptr);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -35,10 +35,10 @@ class SignalBlock {
 Result<std::string> ResolveProgram(const std::string& program);
 
 struct SpawnRequest {
-  std::string program;             // resolved path
-  std::vector<std::string> argv;   // argv[0] included
-  std::vector<std::string> env;    // complete environment, "KEY=value"
-  int join_cgroup_fd = -1;         // cgroup.procs to join before exec, or -1
+  std::string program;            // resolved path
+  std::vector<std::string> argv;  // argv[0] included
+  std::vector<std::string> env;   // complete environment, "KEY=value"
+  int join_cgroup_fd = -1;        // cgroup.procs to join before exec, or -1
 };
 
 // Forks and execs. IoError carries the reason exec failed (reported by the child through a

@@ -1,9 +1,9 @@
 // Real RAPL and NVML, on machines that have them (ctest label `hw`). Each test skips when the
 // hardware is absent, so the suite passes anywhere and means something on a device machine.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "meter/nvml_source.h"
 #include "meter/rapl_source.h"

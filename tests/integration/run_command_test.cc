@@ -1,6 +1,7 @@
 // `kfm-energy run` end to end: the real binary, real child processes, real files; only the
 // RAPL counters are fake (a sysfs tree whose counter a thread advances at a known rate).
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,11 +10,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "fake_rapl.h"
 #include "subprocess.h"
@@ -46,8 +45,12 @@ double Double(const nlohmann::json& any_value) { return any_value.at("doubleValu
 class RunCommandTest : public ::testing::Test {
  protected:
   std::vector<std::string> Env(const std::string& run_id) const {
-    return {"KFM_HOME=" + home_.path(), "KFM_RUN_ID=" + run_id, "KFM_SYSFS_ROOT=" + home_.path() + "/no-sysfs",
-            "KFM_NVML_LIBRARY=" + home_.path() + "/no-nvml.so", "TRACEPARENT=", "KFM_SAMPLE_INTERVAL_MS=50"};
+    return {"KFM_HOME=" + home_.path(),
+            "KFM_RUN_ID=" + run_id,
+            "KFM_SYSFS_ROOT=" + home_.path() + "/no-sysfs",
+            "KFM_NVML_LIBRARY=" + home_.path() + "/no-nvml.so",
+            "TRACEPARENT=",
+            "KFM_SAMPLE_INTERVAL_MS=50"};
   }
   // Env(run_id) with KEY=value replacing any entry for KEY.
   std::vector<std::string> EnvWith(const std::string& run_id, const std::string& entry) const {
@@ -73,14 +76,17 @@ class RunCommandTest : public ::testing::Test {
 };
 
 TEST_F(RunCommandTest, MeasuresRealWorkAndWritesValidFiles) {
-  auto result = RunCommand({kBinary, "run", "--node", "demo", "--domain", "hydro", "--", "/bin/sh", "-c",
-                            "echo records_out 40 >> \"$KFM_NODE_REPORT\"; echo records_out 2 >> \"$KFM_NODE_REPORT\";"
-                            " " + kBurn + " 0.4; exit 0"},
-                           Env("r1"));
+  auto result = RunCommand(
+      {kBinary, "run", "--node", "demo", "--domain", "hydro", "--", "/bin/sh", "-c",
+       "echo records_out 40 >> \"$KFM_NODE_REPORT\"; echo records_out 2 >> \"$KFM_NODE_REPORT\";"
+       " " +
+           kBurn + " 0.4; exit 0"},
+      Env("r1"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("node demo"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("J/record"), std::string::npos) << result.err;
-  EXPECT_NE(result.err.find("MODELLED"), std::string::npos) << "no RAPL here: the figure must say it is modelled";
+  EXPECT_NE(result.err.find("MODELLED"), std::string::npos)
+      << "no RAPL here: the figure must say it is modelled";
 
   auto lines = ReadJsonLines(SpansFile("r1"));
   ASSERT_EQ(lines.size(), 1u);
@@ -90,18 +96,23 @@ TEST_F(RunCommandTest, MeasuresRealWorkAndWritesValidFiles) {
   auto attrs = SpanAttributes(lines[0]);
   EXPECT_EQ(attrs["kfm.records_out"]["intValue"], "42");
   EXPECT_EQ(attrs["kfm.domain"]["stringValue"], "hydro");
-  EXPECT_EQ(attrs["energy.cpu_method"]["stringValue"].get<std::string>().rfind("model-ccf-", 0), 0u);
+  EXPECT_EQ(attrs["energy.cpu_method"]["stringValue"].get<std::string>().rfind("model-ccf-", 0),
+            0u);
   EXPECT_EQ(attrs["energy.gpu_method"]["stringValue"], "none");
   // 0.4 s of CPU, however long it took on a loaded machine.
   EXPECT_NEAR(Double(attrs["util.cpu_pct"]) / 100 * Double(attrs["timing.duration_s"]), 0.4, 0.05);
   EXPECT_GT(Double(attrs["energy.cpu_j"]), 0.0);
   EXPECT_LE(Double(attrs["energy.cpu_j"]), Double(attrs["energy.cpu_pkg_j"]));
   EXPECT_NEAR(Double(attrs["energy.total_j"]),
-              Double(attrs["energy.cpu_j"]) + Double(attrs["energy.dram_j"]) + Double(attrs["energy.gpu_j"]), 1e-9);
+              Double(attrs["energy.cpu_j"]) + Double(attrs["energy.dram_j"]) +
+                  Double(attrs["energy.gpu_j"]),
+              1e-9);
   EXPECT_NEAR(Double(attrs["efficiency.j_per_record"]), Double(attrs["energy.total_j"]) / 42, 1e-9);
   EXPECT_GT(Double(attrs["carbon.gco2e"]), 0.0);
-  EXPECT_NEAR(Double(attrs["carbon.gco2e"]),
-              Double(attrs["energy.total_j"]) / 3.6e6 * Double(attrs["carbon.intensity_gco2_per_kwh"]), 1e-9);
+  EXPECT_NEAR(
+      Double(attrs["carbon.gco2e"]),
+      Double(attrs["energy.total_j"]) / 3.6e6 * Double(attrs["carbon.intensity_gco2_per_kwh"]),
+      1e-9);
 
   auto energy = nlohmann::json::parse(ReadFile(EnergyFile("r1")));
   ASSERT_EQ(energy["nodes"].size(), 1u);
@@ -112,7 +123,8 @@ TEST_F(RunCommandTest, MeasuresRealWorkAndWritesValidFiles) {
 }
 
 TEST_F(RunCommandTest, ReturnsTheCommandsExitStatus) {
-  auto result = RunCommand({kBinary, "run", "-q", "--node", "fails", "--", "/bin/sh", "-c", "exit 7"}, Env("r2"));
+  auto result = RunCommand(
+      {kBinary, "run", "-q", "--node", "fails", "--", "/bin/sh", "-c", "exit 7"}, Env("r2"));
   EXPECT_EQ(result.exit_code, 7);
   auto attrs = SpanAttributes(ReadJsonLines(SpansFile("r2"))[0]);
   EXPECT_EQ(attrs["process.exit.code"]["intValue"], "7");
@@ -121,7 +133,8 @@ TEST_F(RunCommandTest, ReturnsTheCommandsExitStatus) {
 }
 
 TEST_F(RunCommandTest, CommandKilledBySignalGives128PlusSignalAndErrorSpan) {
-  auto result = RunCommand({kBinary, "run", "-q", "--node", "killed", "--", "/bin/sh", "-c", "kill -9 $$"}, Env("r3"));
+  auto result = RunCommand(
+      {kBinary, "run", "-q", "--node", "killed", "--", "/bin/sh", "-c", "kill -9 $$"}, Env("r3"));
   EXPECT_EQ(result.exit_code, 128 + 9);
   auto line = ReadJsonLines(SpansFile("r3"))[0];
   EXPECT_EQ(SpanAttributes(line)["process.exit.signal"]["intValue"], "9");
@@ -130,7 +143,8 @@ TEST_F(RunCommandTest, CommandKilledBySignalGives128PlusSignalAndErrorSpan) {
 }
 
 TEST_F(RunCommandTest, MissingCommandGives127AndStillRecordsTheSpan) {
-  auto result = RunCommand({kBinary, "run", "-q", "--node", "ghost", "--", "no-such-command-kfm"}, Env("r4"));
+  auto result =
+      RunCommand({kBinary, "run", "-q", "--node", "ghost", "--", "no-such-command-kfm"}, Env("r4"));
   EXPECT_EQ(result.exit_code, 127);
   EXPECT_NE(result.err.find("no-such-command-kfm"), std::string::npos);
   EXPECT_EQ(ReadJsonLines(SpansFile("r4")).size(), 1u);
@@ -138,10 +152,11 @@ TEST_F(RunCommandTest, MissingCommandGives127AndStillRecordsTheSpan) {
 
 TEST_F(RunCommandTest, ForwardsSigtermToTheCommand) {
   // kfm-energy receives SIGTERM from "an orchestrator" (kill from a shell); the child traps it.
-  auto result = RunCommand({"/bin/sh", "-c",
-                            kBinary + " run -q --node trap -- /bin/sh -c 'trap \"exit 42\" TERM; sleep 5 & wait' & "
-                                      "sleep 0.5; kill -TERM $!; wait $!"},
-                           Env("r5"));
+  auto result = RunCommand(
+      {"/bin/sh", "-c",
+       kBinary + " run -q --node trap -- /bin/sh -c 'trap \"exit 42\" TERM; sleep 5 & wait' & "
+                 "sleep 0.5; kill -TERM $!; wait $!"},
+      Env("r5"));
   EXPECT_EQ(result.exit_code, 42) << result.err;
 }
 
@@ -173,13 +188,16 @@ TEST_F(RunCommandTest, BadEnvironmentIsExit2NamingTheVariable) {
 TEST_F(RunCommandTest, JoinsTraceparentAndHandsTheNodeContextToTheChild) {
   const std::string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   auto env = EnvWith("r8", "TRACEPARENT=" + parent);
-  auto result = RunCommand({kBinary, "run", "-q", "--node", "traced", "--", "/bin/sh", "-c", "echo \"$TRACEPARENT\""},
-                           env);
+  auto result = RunCommand(
+      {kBinary, "run", "-q", "--node", "traced", "--", "/bin/sh", "-c", "echo \"$TRACEPARENT\""},
+      env);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto span = ReadJsonLines(SpansFile("r8"))[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+  const auto span =
+      ReadJsonLines(SpansFile("r8"))[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
   EXPECT_EQ(span["traceId"], "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(span["parentSpanId"], "b7ad6b7169203331");
-  EXPECT_EQ(result.out, "00-0af7651916cd43dd8448eb211c80319c-" + span["spanId"].get<std::string>() + "-01\n");
+  EXPECT_EQ(result.out,
+            "00-0af7651916cd43dd8448eb211c80319c-" + span["spanId"].get<std::string>() + "-01\n");
 }
 
 TEST_F(RunCommandTest, CountsCpuOfOrphanedGrandchildren) {
@@ -187,10 +205,11 @@ TEST_F(RunCommandTest, CountsCpuOfOrphanedGrandchildren) {
   // is orphaned and must still count. Both accounting methods.
   for (const std::string mode : {"procfs", "auto"}) {
     const std::string run_id = "r9-" + mode;
-    auto result = RunCommand({kBinary, "run", "-q", "--cpu-accounting", mode, "--node", "tree", "--", "/bin/sh", "-c",
-                              "/bin/sh -c '(" + kBurn + " 0.6; touch " + home_.path() + "/done-" + mode + ") &'; until [ -e " +
-                                  home_.path() + "/done-" + mode + " ]; do sleep 0.05; done"},
-                             Env(run_id));
+    auto result = RunCommand(
+        {kBinary, "run", "-q", "--cpu-accounting", mode, "--node", "tree", "--", "/bin/sh", "-c",
+         "/bin/sh -c '(" + kBurn + " 0.6; touch " + home_.path() + "/done-" + mode +
+             ") &'; until [ -e " + home_.path() + "/done-" + mode + " ]; do sleep 0.05; done"},
+        Env(run_id));
     ASSERT_EQ(result.exit_code, 0) << result.err;
     auto energy = nlohmann::json::parse(ReadFile(EnergyFile(run_id)));
     const double util = energy["nodes"][0]["cpu"]["util_pct"];
@@ -202,8 +221,9 @@ TEST_F(RunCommandTest, CountsCpuOfOrphanedGrandchildren) {
 TEST_F(RunCommandTest, EightConcurrentRunsOfOneRunLoseNothing) {
   std::string script;
   for (int i = 0; i < 8; ++i) {
-    script += kBinary + " run -q --node n" + std::to_string(i) + " -- /bin/sh -c 'echo records_out " +
-              std::to_string(i + 1) + " >> \"$KFM_NODE_REPORT\"' & ";
+    script += kBinary + " run -q --node n" + std::to_string(i) +
+              " -- /bin/sh -c 'echo records_out " + std::to_string(i + 1) +
+              " >> \"$KFM_NODE_REPORT\"' & ";
   }
   script += "wait";
   auto result = RunCommand({"/bin/sh", "-c", script}, Env("r10"));

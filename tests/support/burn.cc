@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   for (;;) {
     timespec used{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
-    if (static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) * 1e-9 >= target) return 0;
+    if (static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) * 1e-9 >= target)
+      return 0;
   }
 }

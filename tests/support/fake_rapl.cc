@@ -10,8 +10,8 @@
 
 namespace kfm::testing {
 
-FakeRaplCounter::FakeRaplCounter(const std::string& sysfs_root, double watts, uint64_t max_uj, const std::string& zone,
-                                 const std::string& name)
+FakeRaplCounter::FakeRaplCounter(const std::string& sysfs_root, double watts, uint64_t max_uj,
+                                 const std::string& zone, const std::string& name)
     : watts_(watts), max_uj_(max_uj) {
   const std::string dir = sysfs_root + "/class/powercap/" + zone;
   std::filesystem::create_directories(dir);
@@ -41,7 +41,8 @@ double FakeRaplCounter::ElapsedJoules() const {
 }
 
 void FakeRaplCounter::Write() {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const auto uj = static_cast<uint64_t>(7'000'000 + watts_ * 1e6 * elapsed) % (max_uj_ + 1);
   char line[32];
   // Fixed width, so an in-place rewrite never leaves a longer old number's tail behind.

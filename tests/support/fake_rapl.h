@@ -13,8 +13,8 @@ namespace kfm::testing {
 
 class FakeRaplCounter {
  public:
-  FakeRaplCounter(const std::string& sysfs_root, double watts, uint64_t max_uj, const std::string& zone = "intel-rapl:0",
-                  const std::string& name = "package-0");
+  FakeRaplCounter(const std::string& sysfs_root, double watts, uint64_t max_uj,
+                  const std::string& zone = "intel-rapl:0", const std::string& name = "package-0");
   ~FakeRaplCounter();
   FakeRaplCounter(const FakeRaplCounter&) = delete;
   FakeRaplCounter& operator=(const FakeRaplCounter&) = delete;

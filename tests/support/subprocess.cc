@@ -39,7 +39,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env, double timeout_s) {
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         double timeout_s) {
   TempDir dir;
   const std::string out_path = dir.path() + "/out";
   const std::string err_path = dir.path() + "/err";

@@ -15,8 +15,8 @@ struct CommandResult {
 
 // Runs argv with the current environment plus `env` ("KEY=value"; "KEY=" with nothing after
 // the '=' removes KEY). Waits at most `timeout_s` seconds, then kills it.
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
-                         double timeout_s = 60);
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env = {}, double timeout_s = 60);
 
 // A fresh temporary directory, removed by the destructor.
 class TempDir {

@@ -16,7 +16,8 @@ void ExpectConserved(const Attribution& a, int nodes) {
   for (size_t c = 0; c < a.channels().size(); ++c) {
     double sum = a.unattributed_j()[c];
     for (int n = 0; n < nodes; ++n) sum += a.node(n).channel_attributed_j[c];
-    EXPECT_NEAR(sum, a.measured_j()[c], 1e-12 * std::max(1.0, a.measured_j()[c])) << a.channels()[c].id;
+    EXPECT_NEAR(sum, a.measured_j()[c], 1e-12 * std::max(1.0, a.measured_j()[c]))
+        << a.channels()[c].id;
   }
 }
 

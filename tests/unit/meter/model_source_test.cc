@@ -9,10 +9,14 @@ constexpr char kCascadeLake[] =
     "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
     "model name\t: Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz\nstepping\t: 7\n";
 constexpr char kSkylake[] =
-    "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\nmodel name\t: Intel(R) Xeon(R) Platinum 8175M\n"
+    "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\nmodel name\t: Intel(R) Xeon(R) "
+    "Platinum 8175M\n"
     "stepping\t: 4\n";
-constexpr char kRome[] = "vendor_id\t: AuthenticAMD\ncpu family\t: 23\nmodel\t\t: 49\nmodel name\t: AMD EPYC 7R32\n";
-constexpr char kUnknown[] = "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 106\nmodel name\t: Intel(R) Xeon(R) Processor\n";
+constexpr char kRome[] =
+    "vendor_id\t: AuthenticAMD\ncpu family\t: 23\nmodel\t\t: 49\nmodel name\t: AMD EPYC 7R32\n";
+constexpr char kUnknown[] =
+    "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 106\nmodel name\t: Intel(R) Xeon(R) "
+    "Processor\n";
 
 TEST(ModelSourceTest, PicksFamilyFromCpuinfo) {
   EXPECT_EQ(SelectCpuModel(kCascadeLake, 4).key, "ccf-cascade-lake");

@@ -1,12 +1,11 @@
 #include "meter/rapl_source.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "fake_rapl.h"
 #include "subprocess.h"
@@ -25,10 +24,11 @@ std::vector<std::string> ChannelIds(const EnergySource& source) {
 TEST(RaplSourceTest, TwoSocketsAllDomainsAndMmioDuplicateDropped) {
   auto source = RaplSource::Open(Sysfs(kFixtures + "/two-socket-intel"));
   ASSERT_TRUE(source.ok()) << source.status().message();
-  EXPECT_EQ(ChannelIds(**source),
-            (std::vector<std::string>{"rapl:package-0", "rapl:package-0/core", "rapl:package-0/uncore",
-                                      "rapl:package-0/dram", "rapl:package-1", "rapl:package-1/core",
-                                      "rapl:package-1/dram", "rapl:psys"}));
+  EXPECT_EQ(
+      ChannelIds(**source),
+      (std::vector<std::string>{"rapl:package-0", "rapl:package-0/core", "rapl:package-0/uncore",
+                                "rapl:package-0/dram", "rapl:package-1", "rapl:package-1/core",
+                                "rapl:package-1/dram", "rapl:psys"}));
   int packages = 0;
   for (const auto& c : (*source)->channels()) {
     packages += c.domain == Domain::kPackage;
@@ -37,12 +37,14 @@ TEST(RaplSourceTest, TwoSocketsAllDomainsAndMmioDuplicateDropped) {
   }
   EXPECT_EQ(packages, 2);
   auto zones = DiscoverRaplZones(Sysfs(kFixtures + "/two-socket-intel"));
-  const auto mmio = std::find_if(zones.begin(), zones.end(), [](const RaplZone& z) { return z.dir == "intel-rapl-mmio:0"; });
+  const auto mmio = std::find_if(zones.begin(), zones.end(),
+                                 [](const RaplZone& z) { return z.dir == "intel-rapl-mmio:0"; });
   ASSERT_NE(mmio, zones.end());
   EXPECT_TRUE(mmio->duplicate);
   EXPECT_NE(mmio->problem.find("intel-rapl:0"), std::string::npos);
   // Subzones carry their package's socket.
-  const auto dram1 = std::find_if(zones.begin(), zones.end(), [](const RaplZone& z) { return z.dir == "intel-rapl:1:1"; });
+  const auto dram1 = std::find_if(zones.begin(), zones.end(),
+                                  [](const RaplZone& z) { return z.dir == "intel-rapl:1:1"; });
   EXPECT_EQ(dram1->socket, 1);
   EXPECT_EQ(dram1->domain, Domain::kDram);
 }
@@ -50,7 +52,8 @@ TEST(RaplSourceTest, TwoSocketsAllDomainsAndMmioDuplicateDropped) {
 TEST(RaplSourceTest, AmdPackageWithoutDram) {
   auto source = RaplSource::Open(Sysfs(kFixtures + "/amd-epyc"));
   ASSERT_TRUE(source.ok()) << source.status().message();
-  EXPECT_EQ(ChannelIds(**source), (std::vector<std::string>{"rapl:package-0", "rapl:package-0/core"}));
+  EXPECT_EQ(ChannelIds(**source),
+            (std::vector<std::string>{"rapl:package-0", "rapl:package-0/core"}));
 }
 
 TEST(RaplSourceTest, MissingDomainsAndDisabledZonesAreSkippedNotFatal) {
@@ -60,7 +63,8 @@ TEST(RaplSourceTest, MissingDomainsAndDisabledZonesAreSkippedNotFatal) {
   EXPECT_EQ(zones[2].problem, "zone disabled");
   auto source = RaplSource::Open(Sysfs(kFixtures + "/missing-domains"));
   ASSERT_TRUE(source.ok());
-  EXPECT_EQ(ChannelIds(**source), (std::vector<std::string>{"rapl:package-0", "rapl:package-0/core"}));
+  EXPECT_EQ(ChannelIds(**source),
+            (std::vector<std::string>{"rapl:package-0", "rapl:package-0/core"}));
 }
 
 TEST(RaplSourceTest, NoPowercapIsNotFound) {
@@ -92,7 +96,8 @@ TEST(RaplSourceTest, ReadsAdvancingCounterAcrossWraps) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ASSERT_TRUE((*source)->Read(context, out).ok());
   }
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NEAR(out[0].value() - start, 40.0 * elapsed, 0.05 * 40.0 * elapsed);
 }
 

@@ -1,13 +1,12 @@
 // Two concurrent real workloads measured by one sampler against a fake RAPL counter: the
 // nodes' shares plus the unattributed rest add up to exactly what the counter measured.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <ctime>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "fake_rapl.h"
 #include "meter/sampler.h"
@@ -26,7 +25,9 @@ pid_t StartBusyLoop(double cpu_seconds, int join_fd) {
     for (;;) {
       struct timespec used {};
       ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
-      if (static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) * 1e-9 >= cpu_seconds) break;
+      if (static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) * 1e-9 >=
+          cpu_seconds)
+        break;
     }
     ::_exit(0);
   }
@@ -71,8 +72,8 @@ void Conservation(AccountingMode mode) {
   const auto rest = sampler.UnattributedJoules();
   ASSERT_EQ(sampler.Channels()[0].id, "rapl:package-0");  // then the modelled memory channel
   // Conservation, exactly: both nodes' attributed energy plus the rest is the whole.
-  EXPECT_NEAR(ma.energy.channel_attributed_j[0] + mb.energy.channel_attributed_j[0] + rest[0], measured[0],
-              1e-9 * measured[0]);
+  EXPECT_NEAR(ma.energy.channel_attributed_j[0] + mb.energy.channel_attributed_j[0] + rest[0],
+              measured[0], 1e-9 * measured[0]);
   // The counter ran at 30 W over the sampler's life, which contains node a's.
   EXPECT_GT(measured[0], 0.95 * 30.0 * ma.duration.count());
   // Each busy loop got energy in line with its CPU time; a used more than b.

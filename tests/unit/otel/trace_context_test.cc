@@ -26,7 +26,8 @@ TEST(TraceContextTest, RejectsMalformedHeaders) {
     EXPECT_FALSE(ParseTraceparent(bad).has_value()) << bad;
   }
   // A future version may append fields.
-  EXPECT_TRUE(ParseTraceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what").has_value());
+  EXPECT_TRUE(
+      ParseTraceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what").has_value());
 }
 
 TEST(TraceContextTest, RunTraceIdIsStableAndDistinct) {

@@ -7,9 +7,11 @@ namespace {
 
 TEST(NodeReportTest, SumsCountsAndCollectsDatasets) {
   const std::string sha(64, 'a');
-  auto r = ParseNodeReport("records_out 10\nbytes_out 5\n\nrecords_out 32\n# comment\ndataset hrrr 2026-11-25 "
-                           "file:///d/hrrr " + sha + "\n",
-                           "report.txt");
+  auto r = ParseNodeReport(
+      "records_out 10\nbytes_out 5\n\nrecords_out 32\n# comment\ndataset hrrr 2026-11-25 "
+      "file:///d/hrrr " +
+          sha + "\n",
+      "report.txt");
   EXPECT_EQ(r.records_out, 42);
   EXPECT_EQ(r.bytes_out, 5);
   ASSERT_EQ(r.datasets.size(), 1u);
@@ -18,7 +20,8 @@ TEST(NodeReportTest, SumsCountsAndCollectsDatasets) {
 }
 
 TEST(NodeReportTest, BadLinesNameFileAndLine) {
-  auto r = ParseNodeReport("records_out ten\nrecords_out -1\nfoo 1\ndataset a b c nothex\nbytes_out 1 2\n", "r.txt");
+  auto r = ParseNodeReport(
+      "records_out ten\nrecords_out -1\nfoo 1\ndataset a b c nothex\nbytes_out 1 2\n", "r.txt");
   EXPECT_FALSE(r.records_out.has_value());
   ASSERT_EQ(r.problems.size(), 5u);
   EXPECT_EQ(r.problems[0].rfind("r.txt:1: ", 0), 0u) << r.problems[0];
