@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -28,6 +29,7 @@ struct SpanData {
   std::string name;
   SpanContext context;
   std::optional<SpanId> parent_span_id;
+  std::string trace_state;  // W3C tracestate, passed through from TRACESTATE
   int64_t start_unix_ns = 0;
   int64_t end_unix_ns = 0;
   Attributes attributes;

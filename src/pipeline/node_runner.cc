@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "otel/bundle.h"
-#include "otel/otlp_json.h"
+#include "otel/otlp_proto.h"
 
 #ifndef KFM_VERSION
 #define KFM_VERSION "0.1.0"
@@ -119,7 +119,7 @@ Status WriteNodeBundles(const std::filesystem::path& home, const std::string& ru
                         const nlohmann::json& record, std::string* warning) {
   const otel::BundlePaths paths = otel::PathsForRun(home, run_id);
   Status spans = otel::AppendLine(
-      paths.spans, otel::ExportTraceRequestJson(resource, {span}, KFM_VERSION).dump());
+      paths.spans, otel::ToOtlpJson(otel::BuildTraceRequest(resource, {span}, KFM_VERSION)));
   Status energy = otel::UpdateJsonDocument(
       paths.energy,
       [&](nlohmann::json& doc) {
