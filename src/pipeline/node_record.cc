@@ -206,4 +206,54 @@ nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurem
   return record;
 }
 
+std::vector<otel::MetricData> BuildNodeMetrics(const NodeMeta& meta,
+                                               const meter::NodeMeasurement& m,
+                                               const NodeFigures& f, const NodeReport& report,
+                                               const carbon::Intensity& intensity) {
+  const otel::Attributes common = {{"kfm.run_id", meta.run_id},
+                                   {"kfm.node", meta.node},
+                                   {"kfm.domain", meta.domain},
+                                   {"kfm.pipeline_kind", meta.pipeline_kind},
+                                   {"kfm.hostname", meta.hostname}};
+  auto point = [&](otel::Attributes extra, double value) {
+    otel::MetricPoint p;
+    p.attributes = common;
+    p.attributes.insert(p.attributes.end(), extra.begin(), extra.end());
+    p.start_unix_ns = m.start_unix_ns;
+    p.time_unix_ns = m.end_unix_ns;
+    p.value = value;
+    return p;
+  };
+  otel::MetricData energy{"hw.energy", "Energy attributed to the node, per device", "J",
+                          otel::MetricData::Kind::kSum, true, {}};
+  otel::MetricData power{"hw.power", "The node's average power, per device", "W",
+                         otel::MetricData::Kind::kGauge, false, {}};
+  for (size_t c = 0; c < m.channels.size(); ++c) {
+    const auto& channel = m.channels[c];
+    if (!meter::CountsTowardTotal(channel.domain)) continue;
+    const char* type = channel.domain == meter::Domain::kGpu    ? "gpu"
+                       : channel.domain == meter::Domain::kDram ? "memory"
+                                                                : "cpu";
+    const double joules = m.energy.channel_attributed_j[c];
+    otel::Attributes device = {{"hw.id", channel.id},
+                               {"hw.type", std::string(type)},
+                               {"energy.method", channel.method},
+                               {"energy.modelled", channel.modelled}};
+    energy.points.push_back(point(device, joules));
+    power.points.push_back(point(device, (Joules(joules) / m.duration).value()));
+  }
+  std::vector<otel::MetricData> metrics = {std::move(energy), std::move(power)};
+  metrics.push_back({"kfm.carbon.gco2e", "Grams of CO2e attributed to the node", "g",
+                     otel::MetricData::Kind::kSum, true,
+                     {point({{"carbon.region", intensity.region},
+                             {"carbon.factor_resolution", intensity.resolution}},
+                            f.gco2e)}});
+  if (report.records_out) {
+    metrics.push_back({"kfm.records_out", "Records the node reported", "{record}",
+                       otel::MetricData::Kind::kSum, true,
+                       {point({}, static_cast<double>(*report.records_out))}});
+  }
+  return metrics;
+}
+
 }  // namespace kfm::pipeline

@@ -10,6 +10,7 @@
 
 #include "carbon/intensity.h"
 #include "meter/sampler.h"
+#include "otel/metric.h"
 #include "otel/span.h"
 #include "pipeline/node_report.h"
 
@@ -59,6 +60,15 @@ otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement&
 nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurement& m,
                                  const NodeFigures& f, const NodeReport& report,
                                  const NodeOutcome& outcome, const otel::SpanContext& context);
+
+// The node's energy as OTLP metrics, after the hardware semantic conventions: hw.energy (J,
+// delta sum over the node's span) and hw.power (W, the node's average) per device with
+// hw.id / hw.type, plus kfm.carbon.gco2e and kfm.records_out; every point carries run, node,
+// domain, pipeline kind, host and the method that produced it.
+std::vector<otel::MetricData> BuildNodeMetrics(const NodeMeta& meta,
+                                               const meter::NodeMeasurement& m,
+                                               const NodeFigures& f, const NodeReport& report,
+                                               const carbon::Intensity& intensity);
 
 // RFC 3339 UTC with microseconds, e.g. "2026-11-25T04:20:00.123456Z".
 std::string FormatUtc(int64_t unix_ns);
