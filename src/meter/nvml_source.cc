@@ -240,9 +240,14 @@ Status NvmlSource::ReadGpuProcesses(Gpu& gpu, std::vector<GpuProcessUse>& out) {
   // The driver samples only processes that ran; when it sampled some and not others in this
   // window, those others were idle. With no sample at all nothing is known beyond the context.
   const bool sampled = !utilization.empty();
+  // No new sample in this window but earlier ones: the latest known use stands, rather than
+  // falling back to an equal split by context for one interval.
+  const bool carry_over = gpu.utilization_supported && !sampled && !gpu.last_sm.empty();
   std::set<uint32_t> listed;
+  if (sampled) gpu.last_sm.clear();
   for (const auto& [pid, mean] : utilization) {
     out.push_back({gpu.index, pid, mean.sum / mean.count});
+    gpu.last_sm[pid] = mean.sum / mean.count;
     listed.insert(pid);
   }
 
@@ -252,7 +257,12 @@ Status NvmlSource::ReadGpuProcesses(Gpu& gpu, std::vector<GpuProcessUse>& out) {
     if (rc == nvml::NVML_SUCCESS) {
       for (const auto& info : infos) {
         if (!listed.insert(info.pid).second) continue;  // MIG lists a pid once per instance
-        out.push_back({gpu.index, info.pid, sampled ? 0.0 : -1.0});
+        double sm = sampled ? 0.0 : -1.0;
+        if (carry_over) {
+          auto known = gpu.last_sm.find(info.pid);
+          sm = known != gpu.last_sm.end() ? known->second : 0.0;
+        }
+        out.push_back({gpu.index, info.pid, sm});
       }
     } else {
       failure += (failure.empty() ? "" : "; ") + library_->running_processes_symbol() + ": " +

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -23,8 +24,9 @@ struct GpuProcessUse {
   int gpu_index = 0;
   uint32_t pid = 0;
   // Mean SM utilisation, percent, over the driver's samples since the previous call (0 for a
-  // process holding a context that had no sample while others did). Negative when NVML only
-  // says the process holds a compute context: utilisation unsupported, or no new samples.
+  // process holding a context that had no sample while others did; the latest known mean when
+  // the driver has no new sample in this window). Negative when NVML only says the process
+  // holds a compute context: utilisation unsupported, or never sampled.
   double sm_util_pct = -1.0;
 };
 
@@ -61,6 +63,9 @@ class NvmlSource final : public EnergySource {
     std::string label;  // "nvml:0 (NVIDIA H100 80GB HBM3)" for messages
     bool has_energy_counter = false;
     unsigned long long last_energy_mj = 0;
+    // The latest mean SM % per pid, standing in for windows with no new driver sample (the
+    // sampler may tick faster than the driver samples utilisation).
+    std::map<uint32_t, double> last_sm;
     // Power integration: the previous sample and when it was taken.
     Watts last_power;
     std::chrono::steady_clock::time_point last_power_time;

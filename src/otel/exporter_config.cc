@@ -41,7 +41,8 @@ Result<std::string> PercentDecode(std::string_view text, std::string_view variab
 }
 
 // The first of `names` that is set and not empty.
-const char* First(const Getenv& getenv, std::initializer_list<const char*> names, const char** which) {
+const char* First(const Getenv& getenv, std::initializer_list<const char*> names,
+                  const char** which) {
   for (const char* name : names) {
     const char* value = getenv(name);
     if (value != nullptr && *value != '\0') {
@@ -121,9 +122,9 @@ Status LoadSignal(const Getenv& getenv, Signal signal, SignalConfig& out) {
     }
     out.enabled = true;
   } else {
-    out.endpoint = is_http ? (traces ? "http://localhost:4318/v1/traces"
-                                     : "http://localhost:4318/v1/metrics")
-                           : "http://localhost:4317";
+    out.endpoint =
+        is_http ? (traces ? "http://localhost:4318/v1/traces" : "http://localhost:4318/v1/metrics")
+                : "http://localhost:4317";
     out.enabled = explicit_otlp;
   }
   if (out.exporter != "otlp") out.enabled = false;
@@ -135,31 +136,31 @@ Status LoadSignal(const Getenv& getenv, Signal signal, SignalConfig& out) {
         ": expected an http:// or https:// URL, got '" + out.endpoint + "'");
   }
   out.insecure = out.endpoint.rfind("http://", 0) == 0;
-  if (const char* insecure = First(getenv,
-                                   {traces ? "OTEL_EXPORTER_OTLP_TRACES_INSECURE"
-                                           : "OTEL_EXPORTER_OTLP_METRICS_INSECURE",
-                                    "OTEL_EXPORTER_OTLP_INSECURE"},
-                                   &which)) {
+  if (const char* insecure = First(
+          getenv,
+          {traces ? "OTEL_EXPORTER_OTLP_TRACES_INSECURE" : "OTEL_EXPORTER_OTLP_METRICS_INSECURE",
+           "OTEL_EXPORTER_OTLP_INSECURE"},
+          &which)) {
     auto value = ParseBool(insecure, which);
     if (!value.ok()) return value.status();
     out.insecure = out.insecure || *value;
   }
   // Headers.
-  if (const char* headers = First(getenv,
-                                  {traces ? "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
-                                          : "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
-                                   "OTEL_EXPORTER_OTLP_HEADERS"},
-                                  &which)) {
+  if (const char* headers = First(
+          getenv,
+          {traces ? "OTEL_EXPORTER_OTLP_TRACES_HEADERS" : "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+           "OTEL_EXPORTER_OTLP_HEADERS"},
+          &which)) {
     auto parsed = ParseHeaders(headers, which);
     if (!parsed.ok()) return parsed.status();
     out.headers = std::move(parsed).value();
   }
   // Timeout (milliseconds).
-  if (const char* timeout = First(getenv,
-                                  {traces ? "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
-                                          : "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
-                                   "OTEL_EXPORTER_OTLP_TIMEOUT"},
-                                  &which)) {
+  if (const char* timeout = First(
+          getenv,
+          {traces ? "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT" : "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+           "OTEL_EXPORTER_OTLP_TIMEOUT"},
+          &which)) {
     auto ms = ParseNonNegative(timeout, which);
     if (!ms.ok()) return ms.status();
     out.timeout = std::chrono::milliseconds(*ms);
@@ -262,7 +263,8 @@ Result<ExporterConfig> ExporterConfigFromEnv(const Getenv& getenv) {
                           static_cast<int>(config.batch.schedule_delay.count()));
   auto timeout = BatchValue(getenv, "OTEL_BSP_EXPORT_TIMEOUT",
                             static_cast<int>(config.batch.export_timeout.count()));
-  auto batch = BatchValue(getenv, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", config.batch.max_export_batch_size);
+  auto batch =
+      BatchValue(getenv, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", config.batch.max_export_batch_size);
   auto interval = BatchValue(getenv, "OTEL_METRIC_EXPORT_INTERVAL",
                              static_cast<int>(config.metric_export_interval.count()));
   for (const auto* r : {&queue, &delay, &timeout, &batch, &interval}) {

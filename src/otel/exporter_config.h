@@ -32,9 +32,9 @@ struct SignalConfig {
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{10000};
   bool gzip = false;
-  bool insecure = false;  // gRPC without TLS (http:// endpoints, or OTEL_EXPORTER_OTLP_INSECURE)
-  std::string certificate;         // CA bundle (PEM) to trust
-  std::string client_key;          // mTLS
+  bool insecure = false;    // gRPC without TLS (http:// endpoints, or OTEL_EXPORTER_OTLP_INSECURE)
+  std::string certificate;  // CA bundle (PEM) to trust
+  std::string client_key;   // mTLS
   std::string client_certificate;  // mTLS
 };
 

@@ -67,9 +67,10 @@ ExportReport OtlpExporter::Export(Signal signal, const std::string& body,
                                   std::chrono::steady_clock::time_point deadline) {
   ExportReport report = Deliver(signal, body, deadline);
   if (!report.delivered) {
-    const std::string reason = std::string(SignalName(signal)) + " to " +
-                               (signal == Signal::kTraces ? config_.traces : config_.metrics).endpoint +
-                               ": " + report.message;
+    const std::string reason =
+        std::string(SignalName(signal)) + " to " +
+        (signal == Signal::kTraces ? config_.traces : config_.metrics).endpoint + ": " +
+        report.message;
     report.spooled = spool_.Put(signal, body, reason).ok();
   }
   return report;

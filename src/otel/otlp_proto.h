@@ -17,7 +17,8 @@ namespace kfm::otel {
 
 namespace otlp {
 using ExportTraceRequest = opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
-using ExportMetricsRequest = opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+using ExportMetricsRequest =
+    opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 }  // namespace otlp
 
 inline constexpr const char kScopeName[] = "kfm-energy";

@@ -18,8 +18,8 @@ struct SendResult {
   enum class Outcome { kAccepted, kRetryable, kRefused };
   Outcome outcome = Outcome::kRefused;
   std::optional<std::chrono::milliseconds> retry_after;  // from the server
-  std::string message;       // for people: status, server message; never a header value
-  int64_t rejected = 0;      // partial success: items the server rejected (not retried)
+  std::string message;   // for people: status, server message; never a header value
+  int64_t rejected = 0;  // partial success: items the server rejected (not retried)
   std::string partial_message;
 };
 

@@ -224,10 +224,12 @@ std::vector<otel::MetricData> BuildNodeMetrics(const NodeMeta& meta,
     p.value = value;
     return p;
   };
-  otel::MetricData energy{"hw.energy", "Energy attributed to the node, per device", "J",
-                          otel::MetricData::Kind::kSum, true, {}};
-  otel::MetricData power{"hw.power", "The node's average power, per device", "W",
-                         otel::MetricData::Kind::kGauge, false, {}};
+  otel::MetricData energy{"hw.energy", "Energy attributed to the node, per device",
+                          "J",         otel::MetricData::Kind::kSum,
+                          true,        {}};
+  otel::MetricData power{"hw.power", "The node's average power, per device",
+                         "W",        otel::MetricData::Kind::kGauge,
+                         false,      {}};
   for (size_t c = 0; c < m.channels.size(); ++c) {
     const auto& channel = m.channels[c];
     if (!meter::CountsTowardTotal(channel.domain)) continue;
@@ -243,14 +245,20 @@ std::vector<otel::MetricData> BuildNodeMetrics(const NodeMeta& meta,
     power.points.push_back(point(device, (Joules(joules) / m.duration).value()));
   }
   std::vector<otel::MetricData> metrics = {std::move(energy), std::move(power)};
-  metrics.push_back({"kfm.carbon.gco2e", "Grams of CO2e attributed to the node", "g",
-                     otel::MetricData::Kind::kSum, true,
+  metrics.push_back({"kfm.carbon.gco2e",
+                     "Grams of CO2e attributed to the node",
+                     "g",
+                     otel::MetricData::Kind::kSum,
+                     true,
                      {point({{"carbon.region", intensity.region},
                              {"carbon.factor_resolution", intensity.resolution}},
                             f.gco2e)}});
   if (report.records_out) {
-    metrics.push_back({"kfm.records_out", "Records the node reported", "{record}",
-                       otel::MetricData::Kind::kSum, true,
+    metrics.push_back({"kfm.records_out",
+                       "Records the node reported",
+                       "{record}",
+                       otel::MetricData::Kind::kSum,
+                       true,
                        {point({}, static_cast<double>(*report.records_out))}});
   }
   return metrics;

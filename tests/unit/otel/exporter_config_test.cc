@@ -1,8 +1,8 @@
 #include "otel/exporter_config.h"
 
-#include <map>
-
 #include <gtest/gtest.h>
+
+#include <map>
 
 namespace kfm::otel {
 namespace {
@@ -70,14 +70,14 @@ TEST(ExporterConfigTest, HeadersArePercentDecodedAndSignalSpecificWins) {
 }
 
 TEST(ExporterConfigTest, BadValuesNameTheVariableAndNeverTheSecret) {
-  for (const auto& [name, value] : std::map<std::string, std::string>{
-           {"OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"},
-           {"OTEL_EXPORTER_OTLP_TIMEOUT", "soon"},
-           {"OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"},
-           {"OTEL_TRACES_EXPORTER", "jaeger"},
-           {"OTEL_SDK_DISABLED", "maybe"},
-           {"OTEL_BSP_MAX_QUEUE_SIZE", "-5"},
-           {"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"}}) {
+  for (const auto& [name, value] :
+       std::map<std::string, std::string>{{"OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"},
+                                          {"OTEL_EXPORTER_OTLP_TIMEOUT", "soon"},
+                                          {"OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"},
+                                          {"OTEL_TRACES_EXPORTER", "jaeger"},
+                                          {"OTEL_SDK_DISABLED", "maybe"},
+                                          {"OTEL_BSP_MAX_QUEUE_SIZE", "-5"},
+                                          {"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"}}) {
     FakeEnv env{{{name, value}}};
     auto config = ExporterConfigFromEnv(env.getenv());
     ASSERT_FALSE(config.ok()) << name;
@@ -95,7 +95,8 @@ TEST(ExporterConfigTest, SdkDisabledAndNoneTurnExportOff) {
   auto config = ExporterConfigFromEnv(env.getenv());
   ASSERT_TRUE(config.ok());
   EXPECT_FALSE(config->traces.enabled);
-  FakeEnv none{{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"}, {"OTEL_METRICS_EXPORTER", "none"}}};
+  FakeEnv none{
+      {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"}, {"OTEL_METRICS_EXPORTER", "none"}}};
   config = ExporterConfigFromEnv(none.getenv());
   ASSERT_TRUE(config.ok());
   EXPECT_TRUE(config->traces.enabled);

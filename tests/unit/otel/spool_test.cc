@@ -1,9 +1,9 @@
 #include "otel/spool.h"
 
+#include <gtest/gtest.h>
+
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "subprocess.h"
 
