@@ -239,8 +239,9 @@ class CgroupAccounting final : public CpuAccounting {
                                       std::strerror(errno));
     }
     node.procs_fd = ::open((node.dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+    node.dir_fd = ::open(node.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     node.stat_fd = ::open((node.dir + "/cpu.stat").c_str(), O_RDONLY | O_CLOEXEC);
-    if (node.procs_fd < 0 || node.stat_fd < 0) {
+    if (node.procs_fd < 0 || node.stat_fd < 0 || node.dir_fd < 0) {
       const std::string error = std::strerror(errno);
       CloseNode(node);
       return Status::PermissionDenied("cannot use cgroup " + node.dir + ": " + error);
@@ -250,6 +251,7 @@ class CgroupAccounting final : public CpuAccounting {
   }
 
   int JoinFd(int node) const override { return nodes_[node].procs_fd; }
+  int GroupDirFd(int node) const override { return nodes_[node].dir_fd; }
   void SetRootPid(int node, pid_t pid) override { nodes_[node].root = pid; }
   void OnReaped(pid_t, const struct rusage&) override {}
 
@@ -305,6 +307,7 @@ class CgroupAccounting final : public CpuAccounting {
     std::string dir;
     int procs_fd = -1;
     int stat_fd = -1;
+    int dir_fd = -1;
     pid_t root = 0;
     double last_s = 0;
     bool removed = false;
@@ -313,7 +316,8 @@ class CgroupAccounting final : public CpuAccounting {
   static void CloseNode(Node& node) {
     if (node.procs_fd >= 0) ::close(node.procs_fd);
     if (node.stat_fd >= 0) ::close(node.stat_fd);
-    node.procs_fd = node.stat_fd = -1;
+    if (node.dir_fd >= 0) ::close(node.dir_fd);
+    node.procs_fd = node.stat_fd = node.dir_fd = -1;
     // Fails with EBUSY while leftover daemons of the node live on; the group then stays
     // (empty groups are cheap) rather than the daemons being killed.
     if (!node.removed && !node.dir.empty()) node.removed = ::rmdir(node.dir.c_str()) == 0;

@@ -100,6 +100,11 @@ int Sampler::JoinFd(int node) const {
   return accounting_->JoinFd(node);
 }
 
+int Sampler::GroupDirFd(int node) const {
+  std::lock_guard lock(mu_);
+  return accounting_->GroupDirFd(node);
+}
+
 void Sampler::NodeStarting(int node) {
   std::lock_guard lock(mu_);
   SampleLocked();

@@ -50,6 +50,7 @@ class Sampler {
   // Registers a node; call before starting its process. NodeStarted marks the start.
   Result<int> AddNode(const std::string& name);
   int JoinFd(int node) const;
+  int GroupDirFd(int node) const;
   // Takes a sample now (the start boundary) and counts the node from here on.
   void NodeStarting(int node);
   void SetNodePid(int node, pid_t pid);

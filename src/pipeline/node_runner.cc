@@ -69,6 +69,7 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
   auto program = ResolveProgram(meta.command.front());
   const int node_id = node.ok() ? *node : -1;
   if (node_id >= 0) {
+    spawn.cgroup_dir_fd = sampler.GroupDirFd(node_id);
     spawn.join_cgroup_fd = sampler.JoinFd(node_id);
     sampler.NodeStarting(node_id);
   }

@@ -1,7 +1,10 @@
 #include "pipeline/process.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +62,31 @@ std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrid
   return env;
 }
 
+namespace {
+
+// fork(), or clone3(CLONE_INTO_CGROUP) when a group is given: the child is born in the group,
+// which costs a tenth of a millisecond where moving it there afterwards costs tens.
+pid_t ForkInto(int cgroup_dir_fd, bool* born_in_group) {
+  *born_in_group = false;
+#if defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
+  if (cgroup_dir_fd >= 0) {
+    struct clone_args args {};
+    args.flags = CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<uint64_t>(cgroup_dir_fd);
+    const long pid = ::syscall(SYS_clone3, &args, sizeof(args));
+    if (pid >= 0) {
+      *born_in_group = true;
+      return static_cast<pid_t>(pid);
+    }
+    // ENOSYS (kernel before 5.7) or EINVAL/EPERM: fall back to fork and a migration.
+  }
+#endif
+  return ::fork();
+}
+
+}  // namespace
+
 Result<pid_t> Spawn(const SpawnRequest& request) {
   std::vector<char*> argv;
   for (const auto& a : request.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -70,7 +98,8 @@ Result<pid_t> Spawn(const SpawnRequest& request) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0)
     return Status::IoError(std::string("pipe: ") + std::strerror(errno));
-  const pid_t pid = ::fork();
+  bool born_in_group = false;
+  const pid_t pid = ForkInto(request.cgroup_dir_fd, &born_in_group);
   if (pid < 0) {
     const int err = errno;
     ::close(report[0]);
@@ -87,7 +116,7 @@ Result<pid_t> Spawn(const SpawnRequest& request) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (request.join_cgroup_fd >= 0) {
+    if (!born_in_group && request.join_cgroup_fd >= 0) {
       if (::write(request.join_cgroup_fd, "0\n", 2) < 0) {
         // Not fatal: the node then runs outside its group and is counted by /proc instead.
       }

@@ -38,7 +38,8 @@ struct SpawnRequest {
   std::string program;            // resolved path
   std::vector<std::string> argv;  // argv[0] included
   std::vector<std::string> env;   // complete environment, "KEY=value"
-  int join_cgroup_fd = -1;        // cgroup.procs to join before exec, or -1
+  int cgroup_dir_fd = -1;         // start the child in this cgroup v2 group (clone3), or -1
+  int join_cgroup_fd = -1;        // else: cgroup.procs to join before exec, or -1
 };
 
 // Forks and execs. IoError carries the reason exec failed (reported by the child through a
