@@ -36,7 +36,7 @@ struct ProcEntry {
 
 // Reads /proc/<pid>/stat; false when the process is gone.
 bool ReadProcStat(const char* pid_name, ProcEntry& entry, char* buffer, size_t size) {
-  char path[64];
+  char path[300];
   std::snprintf(path, sizeof(path), "/proc/%s/stat", pid_name);
   const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;

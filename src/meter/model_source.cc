@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 namespace kfm::meter {
 
@@ -23,10 +22,22 @@ std::string Slug(std::string_view text) {
   return slug;
 }
 
-std::string CpuinfoField(std::string_view cpuinfo, const std::string& key) {
-  const std::regex pattern("(^|\\n)" + key + "\\s*:\\s*([^\\n]*)");
-  std::match_results<std::string_view::const_iterator> match;
-  if (std::regex_search(cpuinfo.begin(), cpuinfo.end(), match, pattern)) return match[2].str();
+// The value of the first "key<tabs>: value" line of /proc/cpuinfo (the first CPU's).
+std::string CpuinfoField(std::string_view cpuinfo, std::string_view key) {
+  size_t at = 0;
+  while (at < cpuinfo.size()) {
+    const size_t end = std::min(cpuinfo.find('\n', at), cpuinfo.size());
+    const std::string_view line = cpuinfo.substr(at, end - at);
+    at = end + 1;
+    if (line.substr(0, key.size()) != key) continue;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    // Only tabs and spaces may stand between the key and the colon ("model" vs "model name").
+    if (line.find_first_not_of(" \t", key.size()) != colon) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    return std::string(value);
+  }
   return {};
 }
 
