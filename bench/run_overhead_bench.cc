@@ -136,25 +136,20 @@ const std::vector<std::string> kRun = {"run", "-q", "--node", "b", "--", "/bin/t
 const std::vector<std::string> kRunProcfs = {"run", "-q", "--cpu-accounting", "procfs", "--node",
                                              "b",   "--", "/bin/true"};
 
-// The goal's figure: the default command, runs 250 ms apart.
-BENCHMARK_CAPTURE(BM_RunOverhead, run_spaced, kRun, milliseconds(250))
-    ->UseManualTime()
-    ->Iterations(40)
-    ->Unit(benchmark::kMillisecond);
-// The breakdown: the same back to back; with /proc accounting (no cgroup move); and the bare
-// start-up of the binary (`kfm-energy version`: loading, static initialisation, exit).
-BENCHMARK_CAPTURE(BM_RunOverhead, run_back_to_back, kRun, milliseconds(0))
-    ->UseManualTime()
-    ->MinTime(2.0)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_RunOverhead, run_procfs_spaced, kRunProcfs, milliseconds(250))
-    ->UseManualTime()
-    ->Iterations(40)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_RunOverhead, version_spaced, std::vector<std::string>{"version"},
-                  milliseconds(250))
-    ->UseManualTime()
-    ->Iterations(40)
-    ->Unit(benchmark::kMillisecond);
+// The goal's figure is run_spaced: the default command, runs 250 ms apart, as in a pipeline.
+// The rest is the breakdown: the same back to back; with /proc accounting (no cgroup move); and
+// the bare start-up of the binary (`kfm-energy version`: loading, static initialisation, exit).
+#define KFM_RUN_OVERHEAD(name, args)                                            \
+  BENCHMARK_CAPTURE(BM_RunOverhead, name##_spaced, args, milliseconds(250))     \
+      ->UseManualTime()                                                         \
+      ->Iterations(40)                                                          \
+      ->Unit(benchmark::kMillisecond);                                          \
+  BENCHMARK_CAPTURE(BM_RunOverhead, name##_back_to_back, args, milliseconds(0)) \
+      ->UseManualTime()                                                         \
+      ->MinTime(2.0)                                                            \
+      ->Unit(benchmark::kMillisecond)
+KFM_RUN_OVERHEAD(run, kRun);
+KFM_RUN_OVERHEAD(run_procfs, kRunProcfs);
+KFM_RUN_OVERHEAD(version, std::vector<std::string>{"version"});
 
 }  // namespace

@@ -33,7 +33,7 @@ struct MeterConfig {
 };
 
 // The default sampler period; see docs/performance.md for the measurement behind it.
-inline constexpr std::chrono::milliseconds kDefaultSampleInterval{500};
+inline constexpr std::chrono::milliseconds kDefaultSampleInterval{1000};
 
 struct SourceReport {
   std::string source;  // "rapl", "nvml", "model"
