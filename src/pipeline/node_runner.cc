@@ -148,7 +148,8 @@ std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& re
   const bool cpu_modelled = meta.cpu_method.rfind("model-", 0) == 0;
   out << "  duration   " << Fixed(f.duration_s, 3) << " s, CPU "
       << Fixed(result.measurement.cpu_util_pct, 1) << "% of one core (" << meta.cpu_accounting
-      << ", " << result.measurement.samples << " samples)\n";
+      << ", " << result.measurement.samples
+      << (result.measurement.samples == 1 ? " sample)\n" : " samples)\n");
   out << "  cpu        " << Fixed(f.cpu_j, 3) << " J of " << Fixed(f.package_j, 3)
       << " J package  [" << meta.cpu_method << (cpu_modelled ? ", MODELLED" : ", measured")
       << "]\n";
@@ -156,6 +157,15 @@ std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& re
       << (meta.dram_method.rfind("model-", 0) == 0 ? ", MODELLED" : "") << "]\n";
   out << "  gpu        " << Fixed(f.gpu_j, 3) << " J, " << Fixed(f.gpu_w_avg, 2) << " W avg  ["
       << meta.gpu_method << "]\n";
+  // Joules by device: each counted channel's share for this node.
+  std::string devices;
+  const auto& m = result.measurement;
+  for (size_t c = 0; c < m.channels.size(); ++c) {
+    if (!meter::CountsTowardTotal(m.channels[c].domain)) continue;
+    devices += (devices.empty() ? "" : ", ") + m.channels[c].id + " " +
+               Fixed(m.energy.channel_attributed_j[c], 3) + " J";
+  }
+  if (!devices.empty()) out << "  devices    " << devices << "\n";
   out << "  total      " << Fixed(f.total_j, 3) << " J = " << Significant(f.gco2e) << " gCO2e at "
       << Fixed(request.intensity.value.value(), 1) << " g/kWh (" << request.intensity.region << ", "
       << request.intensity.resolution << ", " << request.intensity.table_id << " "
