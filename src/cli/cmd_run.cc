@@ -10,6 +10,7 @@
 #include "meter/sampler.h"
 #include "meter/source_selection.h"
 #include "otel/bundle.h"
+#include "otel/exporter_config.h"
 #include "otel/trace_context.h"
 #include "pipeline/node_runner.h"
 #include "pipeline/process.h"
@@ -49,6 +50,8 @@ int Run(const RunOptions& options) {
   if (!intensity.ok()) return fail(intensity.status().message());
   auto config = meter::MeterConfig::FromEnv();
   if (!config.ok()) return fail(config.status().message());
+  auto exporter_config = otel::ExporterConfigFromEnv();
+  if (!exporter_config.ok()) return fail(exporter_config.status().message());
   auto accounting_mode = meter::ParseAccountingMode(options.accounting);
   if (!accounting_mode.ok()) return fail(accounting_mode.status().message());
 
@@ -94,6 +97,10 @@ int Run(const RunOptions& options) {
   pipeline::NodeRunResult result = pipeline::RunNode(request, sampler, signals);
   sampler.Stop();
 
+  // The bundle files are written; now the network, which may be slow or down.
+  for (const auto& line : pipeline::ExportNodeTelemetry(*exporter_config, request.home, result)) {
+    result.warnings.push_back(line);
+  }
   for (const auto& warning : result.warnings) std::cerr << "kfm-energy: " << warning << "\n";
   if (!result.outcome.error.empty())
     std::cerr << "kfm-energy run: " << result.outcome.error << "\n";

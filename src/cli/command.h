@@ -12,5 +12,6 @@ void AddVersionCommand(CLI::App& root, int& exit_code);
 void AddProbeCommand(CLI::App& root, int& exit_code);
 void AddRunCommand(CLI::App& root, int& exit_code);
 void AddValidateCommand(CLI::App& root, int& exit_code);
+void AddFlushCommand(CLI::App& root, int& exit_code);
 
 }  // namespace kfm::cli

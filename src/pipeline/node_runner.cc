@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "otel/bundle.h"
+#include "otel/otlp_exporter.h"
 #include "otel/otlp_proto.h"
 
 #ifndef KFM_VERSION
@@ -105,8 +106,10 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
                               result.outcome, request.intensity, context, parent);
   const nlohmann::json record = BuildEnergyRecord(meta, result.measurement, result.figures,
                                                   result.report, result.outcome, context);
-  const otel::Resource resource =
-      otel::MakeResource(request.service_name, meta.run_id, meta.component);
+  result.metrics =
+      BuildNodeMetrics(meta, result.measurement, result.figures, result.report, request.intensity);
+  result.resource = otel::MakeResource(request.service_name, meta.run_id, meta.component);
+  const otel::Resource& resource = result.resource;
   std::string warning;
   Status written =
       WriteNodeBundles(request.home, meta.run_id, resource, result.span, record, &warning);
@@ -131,6 +134,52 @@ Status WriteNodeBundles(const std::filesystem::path& home, const std::string& ru
       },
       warning);
   return spans.ok() ? energy : spans;
+}
+
+std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
+                                             const std::filesystem::path& home,
+                                             const NodeRunResult& result) {
+  std::vector<std::string> lines;
+  if (config.sdk_disabled) return lines;
+  const auto traces = otel::BuildTraceRequest(result.resource, {result.span}, KFM_VERSION);
+  const auto metrics = otel::BuildMetricsRequest(result.resource, result.metrics, KFM_VERSION);
+  if (config.traces.exporter == "console")
+    std::fprintf(stderr, "%s\n", otel::ToOtlpJson(traces).c_str());
+  if (config.metrics.exporter == "console")
+    std::fprintf(stderr, "%s\n", otel::ToOtlpJson(metrics).c_str());
+  if (!config.traces.enabled && !config.metrics.enabled) return lines;
+
+  // One budget for everything, as an SDK's shutdown is bounded by its export timeout.
+  const auto budget =
+      std::max(config.traces.enabled ? config.traces.timeout : std::chrono::milliseconds(0),
+               config.metrics.enabled ? config.metrics.timeout : std::chrono::milliseconds(0));
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  otel::OtlpExporter exporter(config, otel::Spool(home / "telemetry" / "spool"));
+  if (!otel::Spool(home / "telemetry" / "spool").List().empty()) {
+    const otel::FlushReport flushed = exporter.Flush(deadline);
+    if (flushed.delivered > 0) {
+      lines.push_back("delivered " + std::to_string(flushed.delivered) +
+                      " spooled request(s) from earlier runs");
+    }
+  }
+  auto send = [&](otel::Signal signal, const google::protobuf::Message& request) {
+    if (!exporter.enabled(signal)) return;
+    const otel::ExportReport sent = exporter.Export(signal, request.SerializeAsString(), deadline);
+    const auto& endpoint =
+        signal == otel::Signal::kTraces ? config.traces.endpoint : config.metrics.endpoint;
+    const std::string what = std::string(otel::SignalName(signal)) + " to " + endpoint;
+    if (sent.delivered && sent.rejected > 0) {
+      lines.push_back(what + ": collector rejected " + std::to_string(sent.rejected) + ": " +
+                      sent.message);
+    } else if (!sent.delivered) {
+      lines.push_back(
+          what + " not delivered (" + sent.message + "); " +
+          (sent.spooled ? "kept in the spool for `kfm-energy flush`" : "AND COULD NOT BE SPOOLED"));
+    }
+  };
+  send(otel::Signal::kTraces, traces);
+  send(otel::Signal::kMetrics, metrics);
+  return lines;
 }
 
 std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& result) {

@@ -11,6 +11,8 @@
 
 #include "carbon/intensity.h"
 #include "meter/sampler.h"
+#include "otel/exporter_config.h"
+#include "otel/metric.h"
 #include "otel/span.h"
 #include "pipeline/node_record.h"
 #include "pipeline/process.h"
@@ -31,7 +33,9 @@ struct NodeRunResult {
   meter::NodeMeasurement measurement;
   NodeFigures figures;
   NodeReport report;
+  otel::Resource resource;
   otel::SpanData span;
+  std::vector<otel::MetricData> metrics;
   std::vector<std::string> warnings;  // file problems, report problems: shown, never fatal
 };
 
@@ -42,6 +46,14 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
 Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,
                         const otel::Resource& resource, const otel::SpanData& span,
                         const nlohmann::json& record, std::string* warning);
+
+// Sends the node's span and metrics where the OTEL_* configuration says (OTLP, or the console
+// exporter to stderr), after first re-sending what earlier runs left in the spool; whatever is
+// not accepted within the export timeout is spooled. Returns lines for the user (never a
+// header value). Does nothing when no exporter is enabled.
+std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
+                                             const std::filesystem::path& home,
+                                             const NodeRunResult& result);
 
 // The short human summary printed on stderr after a node.
 std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& result);
