@@ -294,17 +294,18 @@ void BM_SamplerCpu(benchmark::State& state, Tree tree) {
   state.counters["cpu_pct_of_one_core"] = 100.0 * cpu_s / wall_s;
   state.counters["cpu_us_per_sample"] = 1e6 * cpu_s / wakeups;
   state.counters["period_ms"] = static_cast<double>(period.count());
+  state.counters["is_default"] = period == kDefaultSampleInterval ? 1 : 0;
 }
 BENCHMARK_CAPTURE(BM_SamplerCpu, rapl_nvml_cgroup, Tree::kCgroup)
     ->Arg(100)
-    ->Arg(kDefaultSampleInterval.count())
+    ->Arg(500)
     ->Arg(1000)
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SamplerCpu, rapl_nvml_procfs, Tree::kProcfs)
     ->Arg(100)
-    ->Arg(kDefaultSampleInterval.count())
+    ->Arg(500)
     ->Arg(1000)
     ->Iterations(1)
     ->UseRealTime()
