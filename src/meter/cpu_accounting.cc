@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -327,6 +329,21 @@ class CgroupAccounting final : public CpuAccounting {
   std::vector<Node> nodes_;
 };
 
+// Groups "kfm-<pid>-..." whose kfm-energy process is gone stayed because a node left a
+// process behind (a daemon) when it ended; once those have exited too, the empty groups go.
+// rmdir of a group that still holds a process fails harmlessly.
+void RemoveStaleGroups(const std::string& parent) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(parent, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("kfm-", 0) != 0) continue;
+    const pid_t owner = static_cast<pid_t>(std::atoi(name.c_str() + 4));
+    if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    ::rmdir(it->path().c_str());
+  }
+}
+
 }  // namespace
 
 Result<AccountingMode> ParseAccountingMode(std::string_view text) {
@@ -344,6 +361,7 @@ std::unique_ptr<CpuAccounting> MakeCpuAccounting(AccountingMode mode, std::strin
     if (dir.empty()) {
       why = "no cgroup v2 hierarchy";
     } else {
+      RemoveStaleGroups(dir);
       // Probe: can we make (and remove) a group beside ourselves?
       const std::string probe = dir + "/kfm-probe-" + std::to_string(::getpid());
       if (::mkdir(probe.c_str(), 0755) == 0) {
