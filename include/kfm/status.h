@@ -47,7 +47,7 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  Result(T ok_value) : data_(std::move(ok_value)) {}   // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return std::holds_alternative<T>(data_); }

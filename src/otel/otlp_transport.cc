@@ -1,9 +1,10 @@
 #include "otel/otlp_transport.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <string_view>
 
-#include "otel/otlp_grpc_transport.h"
 #include "otel/otlp_http_transport.h"
 
 namespace kfm::otel {
@@ -38,14 +39,43 @@ Status CheckHeaders(const SignalConfig& config) {
   return Status::Ok();
 }
 
+using GrpcCreate = OtlpTransport* (*)(const SignalConfig*, Status*);
+
+// The gRPC transport lives in a plugin so that processes that never speak gRPC do not load
+// grpc++ and its ~70 libraries at start. It resolves the OTLP message classes from the
+// executable, which therefore exports its symbols (ENABLE_EXPORTS).
+Result<GrpcCreate> LoadGrpcPlugin() {
+  static void* handle = nullptr;
+  static std::string error;
+  if (handle == nullptr && error.empty()) {
+    for (const char* path : {KFM_GRPC_PLUGIN_INSTALLED, KFM_GRPC_PLUGIN_BUILD}) {
+      handle = ::dlopen(path, RTLD_NOW | RTLD_LOCAL);
+      if (handle != nullptr) break;
+      const char* why = ::dlerror();
+      error += std::string(error.empty() ? "" : "; ") + (why != nullptr ? why : path);
+    }
+    if (handle != nullptr) error.clear();
+  }
+  if (handle == nullptr) {
+    return Status::NotFound("OTLP/gRPC needs the kfm-energy gRPC plugin (" + error +
+                            "); use http/protobuf, or install kfm-energy with its plugin");
+  }
+  auto create = reinterpret_cast<GrpcCreate>(::dlsym(handle, "kfm_otlp_grpc_create"));
+  if (create == nullptr) return Status::Internal("the gRPC plugin has no kfm_otlp_grpc_create");
+  return create;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<OtlpTransport>> MakeTransport(const SignalConfig& config) {
   if (Status headers = CheckHeaders(config); !headers.ok()) return headers;
   if (config.protocol == Protocol::kGrpc) {
-    auto grpc = OtlpGrpcTransport::Create(config);
-    if (!grpc.ok()) return grpc.status();
-    return std::unique_ptr<OtlpTransport>(std::move(grpc).value());
+    auto create = LoadGrpcPlugin();
+    if (!create.ok()) return create.status();
+    Status error;
+    OtlpTransport* transport = (*create)(&config, &error);
+    if (transport == nullptr) return error;
+    return std::unique_ptr<OtlpTransport>(transport);
   }
   if (config.endpoint.rfind("http://", 0) != 0 && config.endpoint.rfind("https://", 0) != 0) {
     return Status::InvalidArgument(

@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "otel/otlp_grpc_transport.h"
+#include "otel/otlp_grpc_status.h"
 #include "otel/otlp_http_transport.h"
 // The generated OTLP headers (build/<preset>/proto/gen) must be on this target's include path.
 #if __has_include("opentelemetry/proto/collector/trace/v1/trace_service.pb.h")

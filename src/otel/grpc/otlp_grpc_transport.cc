@@ -1,4 +1,4 @@
-#include "otel/otlp_grpc_transport.h"
+#include "otel/grpc/otlp_grpc_transport.h"
 
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/create_channel.h>
@@ -98,15 +98,6 @@ bool Retryable(grpc::StatusCode code, bool has_retry_info) {
   }
 }
 
-const UnknownField* FindField(const UnknownFieldSet& fields, int number, UnknownField::Type type) {
-  for (int i = 0; i < fields.field_count(); ++i) {
-    if (fields.field(i).number() == number && fields.field(i).type() == type) {
-      return &fields.field(i);
-    }
-  }
-  return nullptr;
-}
-
 template <class Stub, class Request, class Response>
 grpc::Status Call(Stub& stub, grpc::ClientContext& context, const std::string& body,
                   Response& response, bool& parsed) {
@@ -122,54 +113,6 @@ struct OtlpGrpcTransport::Stubs {
   std::unique_ptr<collector_trace::TraceService::Stub> traces;
   std::unique_ptr<collector_metrics::MetricsService::Stub> metrics;
 };
-
-Result<GrpcTarget> ParseGrpcEndpoint(std::string_view endpoint) {
-  GrpcTarget target;
-  if (endpoint.rfind("http://", 0) == 0) {
-    target.plaintext = true;
-    endpoint.remove_prefix(7);
-  } else if (endpoint.rfind("https://", 0) == 0) {
-    endpoint.remove_prefix(8);
-  }
-  endpoint = endpoint.substr(0, endpoint.find('/'));
-  if (endpoint.empty() || endpoint.front() == ':') {
-    return Status::InvalidArgument("OTLP gRPC endpoint has no host");
-  }
-  target.authority = std::string(endpoint);
-  return target;
-}
-
-std::optional<std::chrono::milliseconds> RetryDelayFromStatusDetails(std::string_view details) {
-  // google.rpc.Status { repeated Any details = 3 }; Any { type_url = 1; value = 2 };
-  // RetryInfo { Duration retry_delay = 1 }; Duration { int64 seconds = 1; int32 nanos = 2 }.
-  UnknownFieldSet status;
-  if (details.empty() || !status.ParseFromArray(details.data(), static_cast<int>(details.size()))) {
-    return std::nullopt;
-  }
-  for (int i = 0; i < status.field_count(); ++i) {
-    const UnknownField& detail = status.field(i);
-    if (detail.number() != 3 || detail.type() != UnknownField::TYPE_LENGTH_DELIMITED) continue;
-    UnknownFieldSet any;
-    if (!any.ParseFromString(detail.length_delimited())) continue;
-    const auto* type_url = FindField(any, 1, UnknownField::TYPE_LENGTH_DELIMITED);
-    const std::string_view kRetryInfo = "/google.rpc.RetryInfo";
-    if (type_url == nullptr || !type_url->length_delimited().ends_with(kRetryInfo)) continue;
-    UnknownFieldSet retry_info;
-    const auto* value = FindField(any, 2, UnknownField::TYPE_LENGTH_DELIMITED);
-    if (value != nullptr && !retry_info.ParseFromString(value->length_delimited())) continue;
-    UnknownFieldSet duration;
-    const auto* delay = FindField(retry_info, 1, UnknownField::TYPE_LENGTH_DELIMITED);
-    if (delay != nullptr && !duration.ParseFromString(delay->length_delimited())) continue;
-    const auto* seconds = FindField(duration, 1, UnknownField::TYPE_VARINT);
-    const auto* nanos = FindField(duration, 2, UnknownField::TYPE_VARINT);
-    const auto s = seconds != nullptr ? static_cast<int64_t>(seconds->varint()) : 0;
-    const auto n = nanos != nullptr ? static_cast<int32_t>(nanos->varint()) : 0;
-    if (s < 0 || n < 0) return std::chrono::milliseconds(0);
-    return std::chrono::seconds(s) +
-           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(n));
-  }
-  return std::nullopt;
-}
 
 Result<std::unique_ptr<OtlpGrpcTransport>> OtlpGrpcTransport::Create(const SignalConfig& config) {
   auto target = ParseGrpcEndpoint(config.endpoint);
@@ -266,3 +209,14 @@ SendResult OtlpGrpcTransport::Send(Signal signal, const std::string& body) {
 }
 
 }  // namespace kfm::otel
+
+// The plugin's entry point, looked up with dlsym by MakeTransport (otlp_transport.cc).
+extern "C" __attribute__((visibility("default"))) kfm::otel::OtlpTransport* kfm_otlp_grpc_create(
+    const kfm::otel::SignalConfig* config, kfm::Status* error) {
+  auto made = kfm::otel::OtlpGrpcTransport::Create(*config);
+  if (!made.ok()) {
+    *error = made.status();
+    return nullptr;
+  }
+  return std::move(made).value().release();
+}

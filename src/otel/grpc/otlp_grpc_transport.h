@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "otel/otlp_grpc_status.h"
 #include "otel/otlp_transport.h"
 
 namespace kfm::otel {
@@ -34,18 +35,5 @@ class OtlpGrpcTransport final : public OtlpTransport {
   SignalConfig config_;
   std::unique_ptr<Stubs> stubs_;
 };
-
-struct GrpcTarget {
-  std::string authority;   // host:port, what grpc++ dials
-  bool plaintext = false;  // the endpoint said http://
-};
-
-// "http://host:4317", "https://host:4317" or "host:4317" (a path is ignored);
-// InvalidArgument when there is no host.
-Result<GrpcTarget> ParseGrpcEndpoint(std::string_view endpoint);
-
-// The delay of the google.rpc.RetryInfo in a serialized google.rpc.Status (grpc++'s
-// Status::error_details()); nullopt when there is none.
-std::optional<std::chrono::milliseconds> RetryDelayFromStatusDetails(std::string_view details);
 
 }  // namespace kfm::otel
