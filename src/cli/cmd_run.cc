@@ -90,6 +90,7 @@ int Run(const RunOptions& options) {
       options.service_name.empty() ? "kfm.etl." + options.node : options.service_name;
   request.home = otel::HomeFromEnv();
   request.parent = parent;
+  if (const char* ts = std::getenv("TRACESTATE"); parent && ts != nullptr) request.trace_state = ts;
   request.intensity = *intensity;
 
   meter::Sampler sampler(std::move(sources), std::move(accounting), config->sample_interval);

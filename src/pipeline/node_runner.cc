@@ -61,9 +61,10 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
     result.warnings.push_back(node.status().message());
   }
 
-  std::vector<std::string> overrides = {"TRACEPARENT=" + otel::FormatTraceparent(context),
-                                        "KFM_RUN_ID=" + meta.run_id,
-                                        "KFM_NODE_REPORT=" + report_file};
+  // W3C environment carriers: the child joins this node's span; tracestate travels unchanged.
+  std::vector<std::string> overrides = {
+      "TRACEPARENT=" + otel::FormatTraceparent(context), "TRACESTATE=" + request.trace_state,
+      "KFM_RUN_ID=" + meta.run_id, "KFM_NODE_REPORT=" + report_file};
   SpawnRequest spawn;
   spawn.argv = meta.command;
   spawn.env = EnvironmentWith(overrides);
@@ -104,6 +105,7 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
   if (request.parent) parent = request.parent->span_id;
   result.span = BuildNodeSpan(meta, result.measurement, result.figures, result.report,
                               result.outcome, request.intensity, context, parent);
+  result.span.trace_state = request.trace_state;
   const nlohmann::json record = BuildEnergyRecord(meta, result.measurement, result.figures,
                                                   result.report, result.outcome, context);
   result.metrics =

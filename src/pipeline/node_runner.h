@@ -24,6 +24,7 @@ struct NodeRunRequest {
   std::string service_name = "kfm.etl";
   std::filesystem::path home;               // KFM_HOME
   std::optional<otel::SpanContext> parent;  // from TRACEPARENT
+  std::string trace_state;                  // from TRACESTATE, passed on unchanged
   carbon::Intensity intensity;
 };
 

@@ -188,14 +188,17 @@ TEST_F(RunCommandTest, BadEnvironmentIsExit2NamingTheVariable) {
 TEST_F(RunCommandTest, JoinsTraceparentAndHandsTheNodeContextToTheChild) {
   const std::string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   auto env = EnvWith("r8", "TRACEPARENT=" + parent);
-  auto result = RunCommand(
-      {kBinary, "run", "-q", "--node", "traced", "--", "/bin/sh", "-c", "echo \"$TRACEPARENT\""},
-      env);
+  env.push_back("TRACESTATE=vendor=opaque,kfm=1");
+  auto result = RunCommand({kBinary, "run", "-q", "--node", "traced", "--", "/bin/sh", "-c",
+                            "echo \"$TRACEPARENT\"; echo \"$TRACESTATE\" >&2"},
+                           env);
+  EXPECT_NE(result.err.find("vendor=opaque,kfm=1"), std::string::npos) << "tracestate passed on";
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto span =
       ReadJsonLines(SpansFile("r8"))[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
   EXPECT_EQ(span["traceId"], "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(span["parentSpanId"], "b7ad6b7169203331");
+  EXPECT_EQ(span["traceState"], "vendor=opaque,kfm=1");
   EXPECT_EQ(result.out,
             "00-0af7651916cd43dd8448eb211c80319c-" + span["spanId"].get<std::string>() + "-01\n");
 }
