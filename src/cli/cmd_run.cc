@@ -126,8 +126,11 @@ void AddRunCommand(CLI::App& root, int& exit_code) {
       "which it may append `records_out N`, `bytes_out N`, `dataset NAME VERSION URI SHA256`.\n"
       "Writes $KFM_HOME/telemetry/otel/spans-kfm-run-<run-id>.json (OTLP JSON lines) and\n"
       "$KFM_HOME/telemetry/energy/kfm-run-<run-id>.json, then a summary on stderr.\n"
+      "With OTEL_EXPORTER_OTLP_ENDPOINT set, the span and energy metrics then go to the collector\n"
+      "over OTLP (OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf, http/json, grpc); what it does not\n"
+      "accept is kept in $KFM_HOME/telemetry/spool/ for `kfm-energy flush`.\n"
       "Environment: KFM_RUN_ID, KFM_HOME, KFM_REGION, KFM_SAMPLE_INTERVAL_MS, KFM_SYSFS_ROOT,\n"
-      "KFM_NVML_LIBRARY, TRACEPARENT, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES.");
+      "KFM_NVML_LIBRARY, TRACEPARENT, TRACESTATE, OTEL_* (see docs/reference/otlp-export.md).");
   cmd->add_option("--node", options.node, "Node name; the span is etl.node.<NAME>")->required();
   cmd->add_option("--domain", options.domain, "kfm.domain of the node (e.g. hydro, atmo)")
       ->capture_default_str();
