@@ -11,6 +11,7 @@
 #include "meter/source_selection.h"
 #include "otel/bundle.h"
 #include "otel/exporter_config.h"
+#include "otel/pushgateway.h"
 #include "otel/trace_context.h"
 #include "pipeline/node_runner.h"
 #include "pipeline/process.h"
@@ -52,6 +53,8 @@ int Run(const RunOptions& options) {
   if (!config.ok()) return fail(config.status().message());
   auto exporter_config = otel::ExporterConfigFromEnv();
   if (!exporter_config.ok()) return fail(exporter_config.status().message());
+  auto pushgateway = otel::PushgatewayUrlFromEnv();
+  if (!pushgateway.ok()) return fail(pushgateway.status().message());
   auto accounting_mode = meter::ParseAccountingMode(options.accounting);
   if (!accounting_mode.ok()) return fail(accounting_mode.status().message());
 
@@ -99,7 +102,8 @@ int Run(const RunOptions& options) {
   sampler.Stop();
 
   // The bundle files are written; now the network, which may be slow or down.
-  for (const auto& line : pipeline::ExportNodeTelemetry(*exporter_config, request.home, result)) {
+  for (const auto& line :
+       pipeline::ExportNodeTelemetry(*exporter_config, request.home, result, *pushgateway)) {
     result.warnings.push_back(line);
   }
   for (const auto& warning : result.warnings) std::cerr << "kfm-energy: " << warning << "\n";

@@ -10,6 +10,7 @@
 #include "otel/bundle.h"
 #include "otel/otlp_exporter.h"
 #include "otel/otlp_proto.h"
+#include "otel/pushgateway.h"
 
 #ifndef KFM_VERSION
 #define KFM_VERSION "0.1.0"
@@ -140,8 +141,20 @@ Status WriteNodeBundles(const std::filesystem::path& home, const std::string& ru
 
 std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
                                              const std::filesystem::path& home,
-                                             const NodeRunResult& result) {
+                                             const NodeRunResult& result,
+                                             const std::string& pushgateway_url) {
   std::vector<std::string> lines;
+  if (!pushgateway_url.empty()) {
+    const auto& span_attrs = result.span.attributes;
+    std::string run_id, node;
+    for (const auto& [key, value] : span_attrs) {
+      if (key == "kfm.run_id") run_id = std::get<std::string>(value);
+      if (key == "kfm.node") node = std::get<std::string>(value);
+    }
+    const Status pushed = otel::PushToGateway(pushgateway_url, run_id, node, result.metrics,
+                                              std::chrono::milliseconds(5000));
+    if (!pushed.ok()) lines.push_back(pushed.message());
+  }
   if (config.sdk_disabled) return lines;
   const auto traces = otel::BuildTraceRequest(result.resource, {result.span}, KFM_VERSION);
   const auto metrics = otel::BuildMetricsRequest(result.resource, result.metrics, KFM_VERSION);

@@ -52,9 +52,11 @@ Status WriteNodeBundles(const std::filesystem::path& home, const std::string& ru
 // exporter to stderr), after first re-sending what earlier runs left in the spool; whatever is
 // not accepted within the export timeout is spooled. Returns lines for the user (never a
 // header value). Does nothing when no exporter is enabled.
+// With `pushgateway_url` (KFM_PUSHGATEWAY_URL) the metrics are also pushed there.
 std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
                                              const std::filesystem::path& home,
-                                             const NodeRunResult& result);
+                                             const NodeRunResult& result,
+                                             const std::string& pushgateway_url = {});
 
 // The short human summary printed on stderr after a node.
 std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& result);

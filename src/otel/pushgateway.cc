@@ -1,0 +1,147 @@
+#include "otel/pushgateway.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+namespace kfm::otel {
+namespace {
+
+// Prometheus names: [a-zA-Z_:][a-zA-Z0-9_:]*; anything else becomes '_'.
+std::string PromName(const std::string& name) {
+  std::string out;
+  for (char c : name)
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':' ? c : '_';
+  if (!out.empty() && std::isdigit(static_cast<unsigned char>(out[0]))) out = "_" + out;
+  return out;
+}
+
+// The unit suffix the OpenTelemetry-to-Prometheus compatibility rules add; annotations in
+// braces ("{record}") add none.
+std::string UnitSuffix(const std::string& unit) {
+  if (unit == "J") return "_joules";
+  if (unit == "W") return "_watts";
+  if (unit == "g") return "_grams";
+  if (unit == "s") return "_seconds";
+  return "";
+}
+
+std::string EscapeLabel(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string LabelValue(const AttributeValue& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) return v;
+        if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+        if constexpr (std::is_same_v<T, int64_t>) return std::to_string(v);
+        if constexpr (std::is_same_v<T, double>) return std::to_string(v);
+      },
+      value);
+}
+
+std::string Number(double value) {
+  if (std::isnan(value)) return "NaN";
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", value);
+  return buffer;
+}
+
+size_t Collect(char* data, size_t size, size_t count, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  if (body->size() < 4096) body->append(data, size * count);
+  return size * count;
+}
+
+}  // namespace
+
+std::string PrometheusText(const std::vector<MetricData>& metrics,
+                           const std::vector<std::string>& grouping_labels) {
+  std::string text;
+  for (const auto& metric : metrics) {
+    const bool counter = metric.kind == MetricData::Kind::kSum && metric.monotonic;
+    std::string name = PromName(metric.name) + UnitSuffix(metric.unit);
+    if (counter) name += "_total";
+    text += "# HELP " + name + " " + metric.description + "\n";
+    text += "# TYPE " + name + (counter ? " counter\n" : " gauge\n");
+    for (const auto& point : metric.points) {
+      std::string labels;
+      for (const auto& [key, value] : point.attributes) {
+        const std::string label = PromName(key);
+        if (std::find(grouping_labels.begin(), grouping_labels.end(), label) !=
+            grouping_labels.end())
+          continue;
+        labels +=
+            (labels.empty() ? "" : ",") + label + "=\"" + EscapeLabel(LabelValue(value)) + "\"";
+      }
+      text += name + (labels.empty() ? "" : "{" + labels + "}") + " " + Number(point.value) + "\n";
+    }
+  }
+  return text;
+}
+
+Status PushToGateway(const std::string& url, const std::string& run_id, const std::string& node,
+                     const std::vector<MetricData>& metrics, std::chrono::milliseconds timeout) {
+  // Run ids and node names are [A-Za-z0-9._-] (checked at start), safe in a URL path.
+  std::string base = url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string target =
+      base + "/metrics/job/kfm-energy/kfm_run_id/" + run_id + "/kfm_node/" + node;
+  const std::string body = PrometheusText(metrics, {"kfm_run_id", "kfm_node"});
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return Status::Unavailable("cannot initialise libcurl");
+  std::string answer;
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: text/plain; version=0.0.4");
+  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+  const CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK)
+    return Status::Unavailable("Pushgateway " + base + ": " + curl_easy_strerror(code));
+  if (status < 200 || status >= 300) {
+    return Status::Unavailable("Pushgateway " + base + ": HTTP " + std::to_string(status) + ": " +
+                               answer.substr(0, 200));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> PushgatewayUrlFromEnv() {
+  const char* url = std::getenv("KFM_PUSHGATEWAY_URL");
+  if (url == nullptr || *url == '\0') return std::string();
+  const std::string value = url;
+  if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+    return Status::InvalidArgument(
+        "KFM_PUSHGATEWAY_URL: expected an http:// or https:// URL, got '" + value + "'");
+  }
+  return value;
+}
+
+}  // namespace kfm::otel
