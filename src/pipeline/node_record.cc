@@ -107,6 +107,9 @@ otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement&
   set("carbon.factor_resolution", intensity.resolution);
   set("carbon.table_id", intensity.table_id);
   set("carbon.table_version", intensity.table_version);
+  // CI/CD semantic conventions, so CI/CD-aware backends group node spans as pipeline tasks.
+  set("cicd.pipeline.run.id", meta.run_id);
+  set("cicd.pipeline.task.name", meta.node);
   if (report.records_out) set("kfm.records_out", *report.records_out);
   if (report.bytes_out) set("kfm.bytes_out", *report.bytes_out);
   if (f.j_per_record) set("efficiency.j_per_record", *f.j_per_record);
