@@ -1,6 +1,5 @@
 #include "otel/grpc/otlp_grpc_transport.h"
 
-#include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
@@ -21,8 +20,6 @@ namespace {
 
 namespace collector_trace = opentelemetry::proto::collector::trace::v1;
 namespace collector_metrics = opentelemetry::proto::collector::metrics::v1;
-using google::protobuf::UnknownField;
-using google::protobuf::UnknownFieldSet;
 
 // After a failed connection grpc++ waits before dialling again and fails calls fast meanwhile;
 // its default ceiling (two minutes) would outlast an export's whole retry budget.
