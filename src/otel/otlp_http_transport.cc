@@ -1,6 +1,5 @@
 #include "otel/otlp_http_transport.h"
 
-#include <curl/curl.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/util/json_util.h>
 #include <zlib.h>
@@ -11,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "otel/curl_api.h"
 #include "otel/otlp_proto.h"
 
 #ifndef KFM_VERSION

@@ -1,12 +1,12 @@
 #include "otel/pushgateway.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+
+#include "otel/curl_api.h"
 
 namespace kfm::otel {
 namespace {
