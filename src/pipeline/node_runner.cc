@@ -155,7 +155,10 @@ std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
                                               std::chrono::milliseconds(5000));
     if (!pushed.ok()) lines.push_back(pushed.message());
   }
-  if (config.sdk_disabled) return lines;
+  const bool console = config.traces.exporter == "console" || config.metrics.exporter == "console";
+  if (config.sdk_disabled || (!console && !config.traces.enabled && !config.metrics.enabled)) {
+    return lines;  // nothing to encode: the bundle files are the record
+  }
   const auto traces = otel::BuildTraceRequest(result.resource, {result.span}, KFM_VERSION);
   const auto metrics = otel::BuildMetricsRequest(result.resource, result.metrics, KFM_VERSION);
   if (config.traces.exporter == "console")
