@@ -1,12 +1,13 @@
-// Generates kfm-energy's model coefficients and static grid intensity from the npm packages
+// Generates kfm-energy's model coefficients and shipped grid intensity tables from the npm packages
 // pinned in scripts/gen-data/package.json, so every figure the binary carries can be traced to
 // a published source and a version. Run from anywhere after `npm install` in this folder:
 //
 //   node scripts/gen-data/gen-data.mjs
 //
-// Writes src/meter/ccf_coefficients.inc and src/carbon/static_intensity.inc (see
-// docs/explanations/model-coefficients.md). Fails, writing nothing, if the installed packages
-// differ from the pins or no longer hold the data where this script expects it.
+// Writes src/meter/ccf_coefficients.inc and the annual carbon tables data/carbon/*@<version>.*
+// (see docs/explanations/model-coefficients.md and docs/explanations/carbon.md). Fails,
+// writing nothing, if the installed packages differ from the pins or no longer hold the data
+// where this script expects it.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,7 +24,6 @@ process.noDeprecation = true;
 
 const CCF_PACKAGE = '@cloud-carbon-footprint/aws';
 const CO2JS_PACKAGE = '@tgwf/co2';
-const DEFAULT_REGION = 'SPP_KS';
 const DEFAULT_ZONE = 'US-CENT-SWPP';  // Electricity Maps zone for the Southwest Power Pool
 
 function fail(message) {
@@ -70,9 +70,14 @@ function cppString(text) {
   return `"${text}"`;
 }
 
-function write(relPath, text) {
-  writeFileSync(join(repoRoot, relPath), text);
-  console.log(`wrote ${relPath}`);
+// Files are written only once everything has been generated, so a failure writes nothing.
+const outputs = [];
+function write(relPath, text) { outputs.push([relPath, text]); }
+function writeAll() {
+  for (const [relPath, text] of outputs) {
+    writeFileSync(join(repoRoot, relPath), text);
+    console.log(`wrote ${relPath}`);
+  }
 }
 
 // --- Cloud Carbon Footprint: AWS CPU and memory coefficients -------------------------------
@@ -160,73 +165,135 @@ function ccfInc(ccf) {
   ].join('\n');
 }
 
-// --- CO2.js: Electricity Maps annual zone averages -----------------------------------------
+// --- CO2.js: annual grid intensity tables ------------------------------------------------
 
-async function staticIntensity() {
+// The day the pinned packages were fetched from the npm registry; recorded as each shipped
+// table's retrieval date. Change it when the pins change.
+const RETRIEVED = '2026-11-25';
+
+function csvNumber(value, where) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    fail(`${where}: not a non-negative number: ${value}`);
+  }
+  return String(value);
+}
+
+function csvCode(code) {
+  if (!/^[A-Za-z0-9_.-]+( [A-Za-z0-9_.-]+)*$/.test(code)) fail(`region code needs quoting: ${code}`);
+  return code;
+}
+
+function tableFiles(meta, rows) {
+  rows.sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : 0) ||
+                      a.order - b.order || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const csv = ['region,start,resolution,gco2e_per_kwh',
+               ...rows.map((r) => `${csvCode(r.region)},${r.start},${r.resolution},${r.value}`)];
+  const stem = `data/carbon/${meta.id}@${meta.version}`;
+  write(`${stem}.csv`, csv.join('\n') + '\n');
+  write(`${stem}.meta.json`, JSON.stringify(meta, null, 2) + '\n');
+  return rows.length;
+}
+
+async function co2jsTables() {
   const co2 = installedPackageJson(CO2JS_PACKAGE);
   checkPinned(CO2JS_PACKAGE, co2.json.version);
-  // The package's data export: { yearly2025: { data: { <zone>: { carbonIntensity } } }, ... }.
-  const { default: electricityMaps } = await import(`${CO2JS_PACKAGE}/data/electricity-maps`);
-  const years = Object.keys(electricityMaps)
-                    .map((key) => /^yearly(\d{4})$/.exec(key))
-                    .filter(Boolean)
-                    .map((m) => Number(m[1]))
-                    .sort((a, b) => b - a);
-  if (years.length === 0) fail('no yearlyNNNN datasets in @tgwf/co2/data/electricity-maps');
-  const year = years[0];
-  const entry = electricityMaps[`yearly${year}`].data[DEFAULT_ZONE];
-  if (!entry) {
-    fail(`${DEFAULT_ZONE} is missing from Electricity Maps ${year} in ${CO2JS_PACKAGE}; ` +
-         'pick another zone and update the docs');
-  }
-  if (entry.carbonIntensity?.unit !== 'gCO2eq/kWh') {
-    fail(`unexpected unit for ${DEFAULT_ZONE}: ${entry.carbonIntensity?.unit}`);
-  }
-  // The data licence is only stated in prose; check the prose still says what we cite.
+  const version = co2.json.version;
+  // The data licences are only stated in prose; check the prose still says what we cite.
   const readme = readFileSync(join(co2.dir, 'README.md'), 'utf8');
   if (!/republished from Electricity Maps under the \[Open Database License \(ODbL\)\]/.test(
           readme)) {
     fail(`${CO2JS_PACKAGE} README no longer states the Electricity Maps data licence as ODbL`);
   }
-  return {
-    version: co2.json.version,
-    licence: co2.json.license,
-    year,
-    years,
-    zone: DEFAULT_ZONE,
-    zoneName: entry.zone?.zoneName,
-    gco2PerKwh: entry.carbonIntensity.value,
-  };
-}
+  if (!/average carbon intensity data from Ember is published under the Creative Commons ShareAlike Attribution Licence \(\[CC BY-SA 4.0\]/.test(
+          readme)) {
+    fail(`${CO2JS_PACKAGE} README no longer states the Ember data licence as CC BY-SA 4.0`);
+  }
 
-function intensityInc(si) {
-  const dataset = 'Electricity Maps annual zone averages';
-  return [
-    `// Generated by scripts/gen-data/gen-data.mjs from ${CO2JS_PACKAGE}@${si.version}`,
-    `// (${si.licence}; data ODbL); do not edit.`,
-    `// Source: ${CO2JS_PACKAGE}/data/electricity-maps, yearly${si.year}.data["${si.zone}"]` +
-        '.carbonIntensity',
-    `// (${si.zoneName}, gCO2eq/kWh). Data (c) Electricity Maps, Open Database License (ODbL).`,
-    '// Included inside namespace kfm::carbon after struct StaticIntensity.',
-    '',
-    'inline constexpr StaticIntensity kStaticIntensities[] = {',
-    `    {${cppString(DEFAULT_REGION)}, ${cppString(si.zone)}, ${si.year}, ` +
-        `${cppDouble(si.gco2PerKwh)}},`,
-    '};',
-    '',
-    'inline constexpr const char kStaticIntensitySource[] =',
-    `    "${CO2JS_PACKAGE} ${si.version}: ${dataset}, ${si.year} (ODbL)";`,
-    'inline constexpr const char kStaticIntensityTableId[] = "co2js-annual";',
-    `inline constexpr const char kStaticIntensityTableVersion[] = "${si.version}";`,
-    '',
-  ].join('\n');
+  // Electricity Maps: { yearly2025: { data: { <zone>: { carbonIntensity } }, methodology } }.
+  const { default: electricityMaps } = await import(`${CO2JS_PACKAGE}/data/electricity-maps`);
+  const years = Object.keys(electricityMaps)
+                    .map((key) => /^yearly(\d{4})$/.exec(key))
+                    .filter(Boolean)
+                    .map((m) => Number(m[1]))
+                    .sort((a, b) => a - b);
+  if (years.length === 0) fail('no yearlyNNNN datasets in @tgwf/co2/data/electricity-maps');
+  const yearly = [];
+  const worst = new Map();
+  for (const year of years) {
+    const { data, methodology } = electricityMaps[`yearly${year}`];
+    for (const [zone, entry] of Object.entries(data)) {
+      if (entry.carbonIntensity?.unit !== 'gCO2eq/kWh') {
+        fail(`unexpected unit for ${zone} ${year}: ${entry.carbonIntensity?.unit}`);
+      }
+      const value = csvNumber(entry.carbonIntensity.value, `${zone} ${year}`);
+      yearly.push({ region: zone, start: `${year}-01-01T00:00:00Z`, resolution: 'year', value,
+                    order: year });
+      const before = worst.get(zone);
+      if (!before || entry.carbonIntensity.value > before.value) {
+        worst.set(zone, { value: entry.carbonIntensity.value, year });
+      }
+    }
+    if (!methodology) fail(`yearly${year} has no methodology link`);
+  }
+  if (!worst.has(DEFAULT_ZONE)) fail(`${DEFAULT_ZONE} is missing from the Electricity Maps data`);
+  const emSource = `Electricity Maps annual zone averages ${years[0]}-${years.at(-1)} ` +
+                   `(https://www.electricitymaps.com/data/methodology), republished in ` +
+                   `${CO2JS_PACKAGE} ${version} (data/electricity-maps/yearly_YYYY), ` +
+                   '(c) Electricity Maps';
+  const emRows = tableFiles({
+    id: 'electricitymaps-yearly',
+    version,
+    source: emSource,
+    licence: 'ODbL-1.0',
+    retrieved: RETRIEVED,
+    basis: 'average',
+    scope: 'lifecycle',
+    notes: 'carbonIntensity of each zone for each calendar year, gCO2eq/kWh, lifecycle ' +
+           'emission factors, consumption-based as Electricity Maps computes it.',
+  }, yearly);
+  const worstRows = tableFiles({
+    id: 'electricitymaps-worst-case',
+    version,
+    source: emSource,
+    licence: 'ODbL-1.0',
+    retrieved: RETRIEVED,
+    basis: 'average',
+    scope: 'lifecycle',
+    notes: `Static worst case per zone: the highest annual average of ${years[0]}-` +
+           `${years.at(-1)} in electricitymaps-yearly. Used only when no hourly, daily or ` +
+           'annual figure applies (before the first year of data).',
+  }, [...worst.entries()].map(([zone, w]) => ({
+       region: zone, start: '', resolution: 'static', value: String(w.value), order: 0 })));
+
+  // Ember: { data: { <ISO3 or aggregate>: gCO2e/kWh }, type: 'average' }, each country's
+  // latest year with data; CO2.js does not carry the year, so these are static figures.
+  const { averageIntensity } = await import(`${CO2JS_PACKAGE}/data`);
+  if (averageIntensity?.type !== 'average') fail('averageIntensity.type is not "average"');
+  const emberRows = tableFiles({
+    id: 'ember-country-latest',
+    version,
+    source: `Ember Yearly Electricity Data (https://ember-energy.org/data/), latest year per ` +
+            `country, republished in ${CO2JS_PACKAGE} ${version} ` +
+            '(data/average-intensities.min.js)',
+    licence: 'CC-BY-SA-4.0',
+    retrieved: RETRIEVED,
+    basis: 'average',
+    scope: 'lifecycle',
+    notes: 'ISO 3166-1 alpha-3 countries and Ember aggregates (EU, WORLD, ...). CO2.js keeps ' +
+           'each country\'s latest year with data but not the year itself, so the figures ' +
+           'are static: used where no annual zone figure of Electricity Maps applies.',
+  }, Object.entries(averageIntensity.data).map(([code, value]) => ({
+       region: code, start: '', resolution: 'static', value: csvNumber(value, code), order: 0 })));
+  return { version, years, emRows, worstRows, emberRows, spp: worst.get(DEFAULT_ZONE) };
 }
 
 const ccf = ccfCoefficients();
-const si = await staticIntensity();
 write('src/meter/ccf_coefficients.inc', ccfInc(ccf));
-write('src/carbon/static_intensity.inc', intensityInc(si));
 console.log(`${CCF_PACKAGE}@${ccf.version}: ${ccf.families.length} CPU families ` +
             `(left out, not CPUs: ${ccf.skipped.join(', ')})`);
-console.log(`${CO2JS_PACKAGE}@${si.version}: ${si.zone} ${si.year} = ${si.gco2PerKwh} gCO2eq/kWh ` +
-            `(years present: ${si.years.join(', ')})`);
+const tables = await co2jsTables();
+writeAll();
+console.log(`${CO2JS_PACKAGE}@${tables.version}: electricitymaps-yearly ${tables.emRows} rows ` +
+            `(${tables.years.join(', ')}), electricitymaps-worst-case ${tables.worstRows}, ` +
+            `ember-country-latest ${tables.emberRows}; ${DEFAULT_ZONE} worst case ` +
+            `${tables.spp.value} g/kWh (${tables.spp.year})`);

@@ -1,10 +1,12 @@
 #include <unistd.h>
 
 #include <climits>
+#include <ctime>
 #include <cstdlib>
 #include <iostream>
 
-#include "carbon/intensity.h"
+#include "carbon/node_carbon.h"
+#include "carbon/table_set.h"
 #include "cli/command.h"
 #include "meter/cpu_accounting.h"
 #include "meter/sampler.h"
@@ -47,8 +49,13 @@ int Run(const RunOptions& options) {
     run_id = pipeline::GenerateRunId();
     std::cerr << "kfm-energy: KFM_RUN_ID not set; this run is " << run_id << "\n";
   }
-  auto intensity = carbon::LookupIntensity(carbon::RegionFromEnv());
-  if (!intensity.ok()) return fail(intensity.status().message());
+  auto tables = carbon::LoadTablesFromEnv();
+  if (!tables.ok()) return fail(tables.status().message());
+  const std::string region = carbon::RegionFromEnv();
+  if (auto factor = (*tables)->Lookup(region, std::time(nullptr)); !factor.ok())
+    return fail(factor.status().message());
+  auto embodied = carbon::LoadEmbodied(otel::HomeFromEnv() / "host.json");
+  if (!embodied.ok()) return fail(embodied.status().message());
   auto config = meter::MeterConfig::FromEnv();
   if (!config.ok()) return fail(config.status().message());
   auto exporter_config = otel::ExporterConfigFromEnv();
@@ -94,7 +101,9 @@ int Run(const RunOptions& options) {
   request.home = otel::HomeFromEnv();
   request.parent = parent;
   if (const char* ts = std::getenv("TRACESTATE"); parent && ts != nullptr) request.trace_state = ts;
-  request.intensity = *intensity;
+  request.tables = *tables;
+  request.region = region;
+  request.embodied = *embodied;
 
   meter::Sampler sampler(std::move(sources), std::move(accounting), config->sample_interval);
   sampler.Start();
@@ -133,8 +142,13 @@ void AddRunCommand(CLI::App& root, int& exit_code) {
       "With OTEL_EXPORTER_OTLP_ENDPOINT set, the span and energy metrics then go to the collector\n"
       "over OTLP (OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf, http/json, grpc); what it does not\n"
       "accept is kept in $KFM_HOME/telemetry/spool/ for `kfm-energy flush`.\n"
-      "Environment: KFM_RUN_ID, KFM_HOME, KFM_REGION, KFM_SAMPLE_INTERVAL_MS, KFM_SYSFS_ROOT,\n"
-      "KFM_NVML_LIBRARY, TRACEPARENT, TRACESTATE, OTEL_* (see docs/reference/otlp-export.md).");
+      "Carbon: each hour's joules times the intensity of KFM_REGION (default SPP_KS) then, from\n"
+      "the shipped tables, $KFM_HOME/carbon/ and KFM_CARBON_TABLES (see `kfm-energy carbon`);\n"
+      "written to $KFM_HOME/telemetry/carbon/kfm-run-<run-id>.json. $KFM_HOME/host.json, when\n"
+      "present, adds the host's embodied emissions to sci.gco2e_per_record.\n"
+      "Environment: KFM_RUN_ID, KFM_HOME, KFM_REGION, KFM_CARBON_TABLES,\n"
+      "KFM_CARBON_UNKNOWN_REGION, KFM_SAMPLE_INTERVAL_MS, KFM_SYSFS_ROOT, KFM_NVML_LIBRARY,\n"
+      "TRACEPARENT, TRACESTATE, OTEL_* (see docs/reference/otlp-export.md).");
   cmd->add_option("--node", options.node, "Node name; the span is etl.node.<NAME>")->required();
   cmd->add_option("--domain", options.domain, "kfm.domain of the node (e.g. hydro, atmo)")
       ->capture_default_str();

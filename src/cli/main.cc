@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   kfm::cli::AddRunCommand(app, exit_code);
   kfm::cli::AddValidateCommand(app, exit_code);
   kfm::cli::AddFlushCommand(app, exit_code);
+  kfm::cli::AddCarbonCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

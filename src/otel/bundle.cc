@@ -90,7 +90,8 @@ Status CheckPathComponent(std::string_view what, std::string_view value) {
 
 BundlePaths PathsForRun(const std::filesystem::path& home, const std::string& run_id) {
   return {home / "telemetry" / "otel" / ("spans-kfm-run-" + run_id + ".json"),
-          home / "telemetry" / "energy" / ("kfm-run-" + run_id + ".json")};
+          home / "telemetry" / "energy" / ("kfm-run-" + run_id + ".json"),
+          home / "telemetry" / "carbon" / ("kfm-run-" + run_id + ".json")};
 }
 
 Status AppendLine(const std::filesystem::path& file, std::string_view line) {

@@ -25,6 +25,7 @@ Status CheckPathComponent(std::string_view what, std::string_view value);
 struct BundlePaths {
   std::filesystem::path spans;   // telemetry/otel/spans-kfm-run-<id>.json
   std::filesystem::path energy;  // telemetry/energy/kfm-run-<id>.json
+  std::filesystem::path carbon;  // telemetry/carbon/kfm-run-<id>.json
 };
 BundlePaths PathsForRun(const std::filesystem::path& home, const std::string& run_id);
 

@@ -1,7 +1,7 @@
 #include "otel/schema_check.h"
 
 // valijson reports schema defects either by exception or by abort(); every translation unit
-// must choose the same (cmake/EmbedSchemas.cmake defines it for kfm_otel). The exceptions are
+// must choose the same (src/otel/CMakeLists.txt defines it for kfm_otel). The exceptions are
 // caught in this file and never leave it.
 #ifndef VALIJSON_USE_EXCEPTIONS
 #define VALIJSON_USE_EXCEPTIONS 1

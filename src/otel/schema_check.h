@@ -1,5 +1,5 @@
 // Checks kfm-energy's output files against the JSON Schemas compiled into the binary
-// (schemas/telemetry/*.json, embedded by cmake/EmbedSchemas.cmake): the per-run energy document
+// (schemas/telemetry/*.json, embedded by cmake/EmbedFiles.cmake): the per-run energy document
 // and the OTLP JSON span files, whose node spans are flattened into one attribute object each.
 // Every function is thread-safe: they share only the immutable embedded schema text.
 #pragma once

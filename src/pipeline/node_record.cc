@@ -37,8 +37,32 @@ std::string GenerateRunId() {
   return buffer;
 }
 
+carbon::NodeCarbonInput CarbonInput(const NodeMeta& meta, const meter::NodeMeasurement& m,
+                                    const NodeReport& report, const otel::SpanContext& context,
+                                    const std::string& region,
+                                    const std::optional<carbon::Embodied>& embodied) {
+  carbon::NodeCarbonInput in;
+  in.node = meta.node;
+  in.trace_id = otel::ToHex(context.trace_id);
+  in.span_id = otel::ToHex(context.span_id);
+  in.start_time = FormatUtc(m.start_unix_ns);
+  in.end_time = FormatUtc(m.end_unix_ns);
+  in.duration_s = m.duration.count();
+  in.region = region;
+  for (const auto& hour : m.energy.hours) {
+    in.hours.push_back({hour.hour_start_s, Joules(hour.cpu_j + hour.dram_j + hour.gpu_j)});
+  }
+  if (in.hours.empty()) {  // no energy at all: the factor of the hour the node started in
+    const int64_t start_s = m.start_unix_ns / 1000000000LL;
+    in.hours.push_back({start_s - start_s % 3600, Joules(0)});
+  }
+  in.records_out = report.records_out;
+  in.embodied = embodied;
+  return in;
+}
+
 NodeFigures ComputeFigures(const meter::NodeMeasurement& m, const NodeReport& report,
-                           const carbon::Intensity& intensity) {
+                           const carbon::NodeCarbon& carbon) {
   NodeFigures f;
   const auto& e = m.energy;
   f.cpu_j = e.cpu_j;
@@ -50,23 +74,18 @@ NodeFigures ComputeFigures(const meter::NodeMeasurement& m, const NodeReport& re
   f.total_j = e.cpu_j + e.dram_j + e.gpu_j;
   f.duration_s = m.duration.count();
   f.gpu_w_avg = (Joules(e.gpu_j) / m.duration).value();
-  // Time-resolved: each hour's joules at the intensity in force then. With one annual
-  // factor every hour gets the same value; the hourly tables slot in here.
-  double gco2e = 0;
-  for (const auto& hour : e.hours)
-    gco2e += (Joules(hour.cpu_j + hour.dram_j + hour.gpu_j) * intensity.value).value();
-  f.gco2e = gco2e;
+  // Time-resolved: each hour's joules at the intensity in force then (carbon/node_carbon.h).
+  f.gco2e = carbon.operational.value();
   if (report.records_out && *report.records_out > 0) {
     f.j_per_record = f.total_j / static_cast<double>(*report.records_out);
-    // SCI = (E x I + M) / R; embodied emissions M are not yet modelled and count as zero.
-    f.gco2e_per_record = f.gco2e / static_cast<double>(*report.records_out);
   }
+  f.gco2e_per_record = carbon.gco2e_per_record;  // SCI: (E x I + M) / R
   return f;
 }
 
 otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement& m,
                              const NodeFigures& f, const NodeReport& report,
-                             const NodeOutcome& outcome, const carbon::Intensity& intensity,
+                             const NodeOutcome& outcome, const carbon::NodeCarbon& carbon,
                              const otel::SpanContext& context,
                              const std::optional<otel::SpanId>& parent) {
   otel::SpanData span;
@@ -102,11 +121,13 @@ otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement&
   set("util.cpu_pct", m.cpu_util_pct);
   set("timing.duration_s", f.duration_s);
   set("carbon.gco2e", f.gco2e);
-  set("carbon.intensity_gco2_per_kwh", intensity.value.value());
-  set("carbon.region", intensity.region);
-  set("carbon.factor_resolution", intensity.resolution);
-  set("carbon.table_id", intensity.table_id);
-  set("carbon.table_version", intensity.table_version);
+  set("carbon.intensity_gco2_per_kwh", carbon.intensity.value());
+  set("carbon.region", carbon.input.region);
+  set("carbon.factor_resolution", std::string(carbon::ResolutionName(carbon.summary.resolution)));
+  set("carbon.table_id", carbon.summary.table->meta.id);
+  set("carbon.table_version", carbon.summary.table->meta.version);
+  set("carbon.table_sha256", carbon.summary.table->sha256);
+  if (carbon.embodied.value() > 0) set("sci.embodied_gco2e", carbon.embodied.value());
   // CI/CD semantic conventions, so CI/CD-aware backends group node spans as pipeline tasks.
   set("cicd.pipeline.run.id", meta.run_id);
   set("cicd.pipeline.task.name", meta.node);
@@ -212,7 +233,7 @@ nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurem
 std::vector<otel::MetricData> BuildNodeMetrics(const NodeMeta& meta,
                                                const meter::NodeMeasurement& m,
                                                const NodeFigures& f, const NodeReport& report,
-                                               const carbon::Intensity& intensity) {
+                                               const carbon::NodeCarbon& carbon) {
   const otel::Attributes common = {{"kfm.run_id", meta.run_id},
                                    {"kfm.node", meta.node},
                                    {"kfm.domain", meta.domain},
@@ -253,8 +274,9 @@ std::vector<otel::MetricData> BuildNodeMetrics(const NodeMeta& meta,
                      "g",
                      otel::MetricData::Kind::kSum,
                      true,
-                     {point({{"carbon.region", intensity.region},
-                             {"carbon.factor_resolution", intensity.resolution}},
+                     {point({{"carbon.region", carbon.input.region},
+                             {"carbon.factor_resolution",
+                              std::string(carbon::ResolutionName(carbon.summary.resolution))}},
                             f.gco2e)}});
   if (report.records_out) {
     metrics.push_back({"kfm.records_out",

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "carbon/intensity.h"
+#include "carbon/node_carbon.h"
 #include "meter/sampler.h"
 #include "otel/metric.h"
 #include "otel/span.h"
@@ -48,12 +48,18 @@ struct NodeFigures {
   std::optional<double> gco2e_per_record;
 };
 
+// The carbon scorer's input for this node: its joules per UTC hour, counts and timing.
+carbon::NodeCarbonInput CarbonInput(const NodeMeta& meta, const meter::NodeMeasurement& m,
+                                    const NodeReport& report, const otel::SpanContext& context,
+                                    const std::string& region,
+                                    const std::optional<carbon::Embodied>& embodied);
+
 NodeFigures ComputeFigures(const meter::NodeMeasurement& m, const NodeReport& report,
-                           const carbon::Intensity& intensity);
+                           const carbon::NodeCarbon& carbon);
 
 otel::SpanData BuildNodeSpan(const NodeMeta& meta, const meter::NodeMeasurement& m,
                              const NodeFigures& f, const NodeReport& report,
-                             const NodeOutcome& outcome, const carbon::Intensity& intensity,
+                             const NodeOutcome& outcome, const carbon::NodeCarbon& carbon,
                              const otel::SpanContext& context,
                              const std::optional<otel::SpanId>& parent);
 
@@ -68,7 +74,7 @@ nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurem
 std::vector<otel::MetricData> BuildNodeMetrics(const NodeMeta& meta,
                                                const meter::NodeMeasurement& m,
                                                const NodeFigures& f, const NodeReport& report,
-                                               const carbon::Intensity& intensity);
+                                               const carbon::NodeCarbon& carbon);
 
 // RFC 3339 UTC with microseconds, e.g. "2026-11-25T04:20:00.123456Z".
 std::string FormatUtc(int64_t unix_ns);

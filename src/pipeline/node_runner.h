@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "carbon/intensity.h"
+#include "carbon/node_carbon.h"
+#include "carbon/table_set.h"
 #include "meter/sampler.h"
 #include "otel/exporter_config.h"
 #include "otel/metric.h"
@@ -25,7 +26,9 @@ struct NodeRunRequest {
   std::filesystem::path home;               // KFM_HOME
   std::optional<otel::SpanContext> parent;  // from TRACEPARENT
   std::string trace_state;                  // from TRACESTATE, passed on unchanged
-  carbon::Intensity intensity;
+  std::shared_ptr<const carbon::TableSet> tables;
+  std::string region;                         // KFM_REGION
+  std::optional<carbon::Embodied> embodied;   // $KFM_HOME/host.json
 };
 
 struct NodeRunResult {
@@ -33,6 +36,7 @@ struct NodeRunResult {
   NodeOutcome outcome;
   meter::NodeMeasurement measurement;
   NodeFigures figures;
+  carbon::NodeCarbon carbon;
   NodeReport report;
   otel::Resource resource;
   otel::SpanData span;
@@ -43,10 +47,12 @@ struct NodeRunResult {
 NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
                       const SignalBlock& signals);
 
-// Writes the span (OTLP JSON line) and the energy record into the run's bundle files.
+// Writes the span (OTLP JSON line), the energy record and the carbon record into the run's
+// bundle files.
 Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,
                         const otel::Resource& resource, const otel::SpanData& span,
-                        const nlohmann::json& record, std::string* warning);
+                        const nlohmann::json& record, const carbon::NodeCarbon& carbon,
+                        std::string* warning);
 
 // Sends the node's span and metrics where the OTEL_* configuration says (OTLP, or the console
 // exporter to stderr), after first re-sending what earlier runs left in the spool; whatever is
