@@ -38,7 +38,7 @@ Result<std::optional<Embodied>> LoadEmbodied(const std::filesystem::path& path) 
       e.source = value.get<std::string>();
       continue;
     }
-    double* target = key == "embodied_kgco2e" ? &e.total_kgco2e
+    double* target = key == "embodied_kgco2e"  ? &e.total_kgco2e
                      : key == "lifetime_years" ? &e.lifetime_years
                      : key == "share"          ? &e.share
                                                : nullptr;
@@ -90,8 +90,8 @@ Result<NodeCarbon> ScoreNode(const TableSet& tables, NodeCarbonInput input) {
                              (e.lifetime_years * kSecondsPerYear) * e.share);
   }
   if (input.records_out && *input.records_out > 0) {
-    out.gco2e_per_record = (out.operational + out.embodied).value() /
-                           static_cast<double>(*input.records_out);
+    out.gco2e_per_record =
+        (out.operational + out.embodied).value() / static_cast<double>(*input.records_out);
   }
   out.input = std::move(input);
   return out;
@@ -139,6 +139,7 @@ nlohmann::json NodeCarbonJson(const NodeCarbon& c) {
           {"duration_s", in.duration_s},
           {"region", in.region},
           {"energy_j", c.energy.value()},
+          {"energy_modelled", in.energy_modelled},
           {"gco2e", c.operational.value()},
           {"intensity_gco2e_per_kwh", c.intensity.value()},
           {"factor_resolution", std::string(ResolutionName(c.summary.resolution))},
@@ -159,6 +160,7 @@ Result<NodeCarbonInput> NodeCarbonInputFromJson(const nlohmann::json& node,
     in.end_time = node.at("end_time").get<std::string>();
     in.duration_s = node.at("duration_s").get<double>();
     in.region = node.at("region").get<std::string>();
+    in.energy_modelled = node.at("energy_modelled").get<bool>();
     for (const auto& hour : node.at("hours")) {
       EnergyHour h;
       if (!ParseUtcSeconds(hour.at("start").get<std::string>(), &h.hour_start_s))
@@ -170,9 +172,9 @@ Result<NodeCarbonInput> NodeCarbonInputFromJson(const nlohmann::json& node,
     if (sci.contains("records_out")) in.records_out = sci.at("records_out").get<int64_t>();
     if (sci.contains("embodied")) {
       const auto& e = sci.at("embodied");
-      in.embodied = Embodied{e.at("embodied_kgco2e").get<double>(),
-                             e.at("lifetime_years").get<double>(), e.at("share").get<double>(),
-                             e.at("source").get<std::string>()};
+      in.embodied =
+          Embodied{e.at("embodied_kgco2e").get<double>(), e.at("lifetime_years").get<double>(),
+                   e.at("share").get<double>(), e.at("source").get<std::string>()};
     }
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(where + ": not a carbon-v2 node entry: " + e.what());
@@ -198,10 +200,11 @@ void MergeIntoRunDocument(nlohmann::json& doc, const std::string& run_id, const 
   } else {
     nodes.push_back(std::move(entry));
   }
-  std::stable_sort(nodes.begin(), nodes.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-    return std::tuple(a.value("start_time", ""), a.value("node", ""), a.value("span_id", "")) <
-           std::tuple(b.value("start_time", ""), b.value("node", ""), b.value("span_id", ""));
-  });
+  std::stable_sort(
+      nodes.begin(), nodes.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+        return std::tuple(a.value("start_time", ""), a.value("node", ""), a.value("span_id", "")) <
+               std::tuple(b.value("start_time", ""), b.value("node", ""), b.value("span_id", ""));
+      });
   // The tables of the nodes now in the document, each once (keys sort: a stable order).
   nlohmann::json tables = nlohmann::json::object();
   for (const ScoredHour& h : c.hours)

@@ -47,6 +47,7 @@ struct NodeCarbonInput {
   double duration_s = 0;
   std::string region;
   std::vector<EnergyHour> hours;  // never empty (a node without energy has one 0 J hour)
+  bool energy_modelled = false;   // some of the joules come from a model, not a counter
   std::optional<int64_t> records_out;
   std::optional<Embodied> embodied;
 };
@@ -65,7 +66,7 @@ struct NodeCarbon {
   // The coarsest resolution used and the factor that had it: what the span reports.
   Factor summary;
   std::vector<ScoredHour> hours;
-  GramsCO2e embodied;                    // M, 0 without a host description
+  GramsCO2e embodied;                      // M, 0 without a host description
   std::optional<double> gco2e_per_record;  // SCI, when records_out > 0
 };
 
@@ -78,8 +79,7 @@ Result<NodeCarbonInput> NodeCarbonInputFromJson(const nlohmann::json& node,
 
 // Adds (or replaces, by span id) the node in the run's carbon document, keeping nodes sorted
 // by start time, node and span id and listing each table used once, sorted.
-void MergeIntoRunDocument(nlohmann::json& doc, const std::string& run_id,
-                          const NodeCarbon& carbon);
+void MergeIntoRunDocument(nlohmann::json& doc, const std::string& run_id, const NodeCarbon& carbon);
 
 // The run's carbon document scored again with `tables` from the inputs it records (energy per
 // hour, region, records, embodied): with the same tables, the same document. `where` names

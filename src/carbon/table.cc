@@ -43,7 +43,8 @@ std::vector<std::string_view> SplitCommas(std::string_view line) {
 }
 
 bool ParseResolution(std::string_view text, Resolution* out) {
-  for (Resolution r : {Resolution::kHour, Resolution::kDay, Resolution::kYear, Resolution::kStatic}) {
+  for (Resolution r :
+       {Resolution::kHour, Resolution::kDay, Resolution::kYear, Resolution::kStatic}) {
     if (text == ResolutionName(r)) {
       *out = r;
       return true;
@@ -80,8 +81,8 @@ bool ValidId(std::string_view id) {
 bool ValidVersion(std::string_view version) {
   if (version.empty() || version.size() > 64) return false;
   return std::all_of(version.begin(), version.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-' || c == '+';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '+';
   });
 }
 
@@ -104,8 +105,9 @@ Result<TableMeta> ParseMeta(std::string_view meta_json, const std::string& meta_
   if (!doc.is_object()) return Status::InvalidArgument(meta_name + ": expected a JSON object");
   for (const auto& [key, value] : doc.items()) {
     if (std::find(kMetaFields.begin(), kMetaFields.end(), key) == kMetaFields.end()) {
-      return MetaError(meta_name, key, "unknown field (known: id, version, source, licence, "
-                                       "retrieved, basis, scope, notes)");
+      return MetaError(meta_name, key,
+                       "unknown field (known: id, version, source, licence, "
+                       "retrieved, basis, scope, notes)");
     }
     if (!value.is_string()) return MetaError(meta_name, key, "expected a string");
   }
@@ -128,7 +130,8 @@ Result<TableMeta> ParseMeta(std::string_view meta_json, const std::string& meta_
   if (!ValidId(meta.id))
     return MetaError(meta_name, "id", "'" + meta.id + "' must be 1-128 of [a-z0-9._-]");
   if (!ValidVersion(meta.version))
-    return MetaError(meta_name, "version", "'" + meta.version + "' must be 1-64 of [A-Za-z0-9._+-]");
+    return MetaError(meta_name, "version",
+                     "'" + meta.version + "' must be 1-64 of [A-Za-z0-9._+-]");
   if (!ValidDate(meta.retrieved))
     return MetaError(meta_name, "retrieved", "'" + meta.retrieved + "' is not a date YYYY-MM-DD");
   if (meta.basis != "average" && meta.basis != "marginal")
@@ -222,8 +225,8 @@ int64_t PeriodEnd(const Period& period) {
 
 bool ParseUtcSeconds(std::string_view text, int64_t* out) {
   // YYYY-MM-DDTHH:MM:SSZ
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':' || text[19] != 'Z') {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z') {
     return false;
   }
   auto number = [&](size_t pos, size_t len, int* value) {
@@ -423,13 +426,10 @@ std::string FormatValuesCsv(std::vector<Row> rows) {
 }
 
 std::string FormatMetaJson(const TableMeta& meta) {
-  nlohmann::ordered_json doc = {{"id", meta.id},
-                                {"version", meta.version},
-                                {"source", meta.source},
-                                {"licence", meta.licence},
-                                {"retrieved", meta.retrieved},
-                                {"basis", meta.basis},
-                                {"scope", meta.scope}};
+  nlohmann::ordered_json doc = {
+      {"id", meta.id},           {"version", meta.version},     {"source", meta.source},
+      {"licence", meta.licence}, {"retrieved", meta.retrieved}, {"basis", meta.basis},
+      {"scope", meta.scope}};
   if (!meta.notes.empty()) doc["notes"] = meta.notes;
   return doc.dump(2) + "\n";
 }

@@ -45,9 +45,9 @@ struct Row {
 
 struct Table {
   TableMeta meta;
-  std::string sha256;        // of the values file's bytes, lower-case hex
-  std::string values_name;   // file name or "shipped:<name>", for messages and provenance
-  std::string origin;        // "shipped", or the directory it was loaded from
+  std::string sha256;       // of the values file's bytes, lower-case hex
+  std::string values_name;  // file name or "shipped:<name>", for messages and provenance
+  std::string origin;       // "shipped", or the directory it was loaded from
   // Per region code: periods sorted by (resolution, start); static rows have start 0.
   std::map<std::string, std::vector<Period>> regions;
 

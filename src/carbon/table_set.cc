@@ -37,7 +37,8 @@ std::vector<std::vector<std::string>> ParseAliases(std::string_view text) {
   }
   std::vector<std::vector<std::string>> out;
   for (auto& [name, codes] : groups) {
-    if (std::find(codes.begin(), codes.end(), name) == codes.end()) codes.insert(codes.begin(), name);
+    if (std::find(codes.begin(), codes.end(), name) == codes.end())
+      codes.insert(codes.begin(), name);
     out.push_back(std::move(codes));
   }
   return out;
@@ -163,8 +164,8 @@ Result<LoadOptions> LoadOptions::FromEnv() {
   if (unknown == "worst-case") {
     options.worst_case_for_unknown_region = true;
   } else if (!unknown.empty() && unknown != "error") {
-    return Status::InvalidArgument("KFM_CARBON_UNKNOWN_REGION: expected error or worst-case, got '" +
-                                   unknown + "'");
+    return Status::InvalidArgument(
+        "KFM_CARBON_UNKNOWN_REGION: expected error or worst-case, got '" + unknown + "'");
   }
   return options;
 }
@@ -187,8 +188,7 @@ Result<TableSet> TableSet::Load(const LoadOptions& options) {
   if (options.shipped) {
     for (const auto& file : files) {
       const std::string_view name = file.name;
-      if (name.size() < 4 || name.substr(name.size() - 4) != ".csv" || name == kAliasFile)
-        continue;
+      if (name.size() < 4 || name.substr(name.size() - 4) != ".csv" || name == kAliasFile) continue;
       const std::string meta_name = std::string(name.substr(0, name.size() - 4)) + ".meta.json";
       const auto meta = std::find_if(files.begin(), files.end(), [&](const EmbeddedTableFile& f) {
         return f.name == meta_name;
@@ -216,9 +216,10 @@ Status TableSet::Add(Table table) {
     if (existing->meta.id == table.meta.id && existing->meta.version == table.meta.version) {
       if (existing->sha256 == table.sha256) return Status::Ok();
       return Status::InvalidArgument(table.values_name + ": table " + table.meta.id + "@" +
-                                     table.meta.version + " differs from the one of that id and "
-                                     "version in " + existing->values_name +
-                                     "; give it a new version");
+                                     table.meta.version +
+                                     " differs from the one of that id and "
+                                     "version in " +
+                                     existing->values_name + "; give it a new version");
     }
   }
   tables_.push_back(std::make_shared<const Table>(std::move(table)));

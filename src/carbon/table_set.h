@@ -43,7 +43,7 @@ struct Factor {
 
 struct LoadOptions {
   bool shipped = true;
-  std::filesystem::path home;             // tables in <home>/carbon/ are used when present
+  std::filesystem::path home;                // tables in <home>/carbon/ are used when present
   std::vector<std::filesystem::path> extra;  // KFM_CARBON_TABLES: files or directories
   // KFM_CARBON_UNKNOWN_REGION=worst-case: an unknown region gets the highest static figure
   // of all tables instead of an error.

@@ -99,8 +99,7 @@ int Tables(const std::string& region, bool json) {
               << "  sha256     " << table->sha256 << "\n"
               << "  source     " << table->meta.source << "\n"
               << "  licence    " << table->meta.licence << "; basis " << table->meta.basis
-              << ", scope " << table->meta.scope << ", retrieved " << table->meta.retrieved
-              << "\n";
+              << ", scope " << table->meta.scope << ", retrieved " << table->meta.retrieved << "\n";
     for (const auto& [code, periods] : rows) {
       for (const auto& p : *periods) {
         std::cout << "    " << std::left << std::setw(14) << code << std::setw(8)
@@ -124,8 +123,8 @@ int Tables(const std::string& region, bool json) {
 int Lookup(const std::string& region_option, const std::string& at, bool json) {
   int64_t at_s = 0;
   if (!ParseInstant(at, &at_s)) {
-    return Fail("lookup", "--at: '" + at +
-                              "' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ, YYYY-MM-DD or now)");
+    return Fail("lookup",
+                "--at: '" + at + "' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ, YYYY-MM-DD or now)");
   }
   auto tables = carbon::LoadTablesFromEnv();
   if (!tables.ok()) return Fail("lookup", tables.status().message());
@@ -163,8 +162,8 @@ int Lookup(const std::string& region_option, const std::string& at, bool json) {
             << table.origin << "), region code " << f.table_region << "\n"
             << "  sha256     " << table.sha256 << "\n"
             << "  source     " << table.meta.source << "\n"
-            << "  licence    " << table.meta.licence << "; basis " << table.meta.basis
-            << ", scope " << table.meta.scope << "\n";
+            << "  licence    " << table.meta.licence << "; basis " << table.meta.basis << ", scope "
+            << table.meta.scope << "\n";
   return 0;
 }
 
@@ -206,8 +205,7 @@ void AddCarbonCommand(CLI::App& root, int& exit_code) {
       ->capture_default_str();
   lookup->add_flag("--json", lookup_json, "Print JSON");
   lookup->footer("Example: kfm-energy carbon lookup --region SPP_KS --at 2026-11-25T04:00:00Z");
-  lookup->callback(
-      [&exit_code] { exit_code = Lookup(lookup_region, lookup_at, lookup_json); });
+  lookup->callback([&exit_code] { exit_code = Lookup(lookup_region, lookup_at, lookup_json); });
 
   AddCarbonRescoreCommand(*carbon, exit_code);
   AddCarbonImportCommand(*carbon, exit_code);

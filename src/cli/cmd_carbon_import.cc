@@ -34,8 +34,8 @@ int Import(const ImportOptions& options) {
   };
   auto format = carbon::ParseImportFormat(options.format);
   if (!format.ok()) return fail("--format: " + format.status().message());
-  carbon::ImportRequest request{*format, options.region, {}, UtcNow("%Y%m%dT%H%M%SZ"),
-                                UtcNow("%Y-%m-%d")};
+  carbon::ImportRequest request{
+      *format, options.region, {}, UtcNow("%Y%m%dT%H%M%SZ"), UtcNow("%Y-%m-%d")};
   for (const auto& file : options.files) request.files.emplace_back(file);
   auto imported = carbon::ImportFiles(request);
   if (!imported.ok()) return fail(imported.status().message());
@@ -49,7 +49,8 @@ int Import(const ImportOptions& options) {
   }
   auto written = carbon::WriteTable(dir, imported->meta, std::move(imported->rows));
   if (!written.ok()) return fail(written.status().message());
-  for (const auto& note : imported->notes) std::cerr << "kfm-energy carbon import: " << note << "\n";
+  for (const auto& note : imported->notes)
+    std::cerr << "kfm-energy carbon import: " << note << "\n";
   std::cout << "kfm-energy carbon import: " << imported->meta.id << "@" << imported->meta.version
             << ", " << rows << " rows";
   if (rows > 0) {
@@ -85,7 +86,8 @@ void AddCarbonImportCommand(CLI::App& carbon, int& exit_code) {
       "  carbon-aware-json  the Carbon Aware SDK's JSON emissions data file\n"
       "The table is versioned by the import's UTC time; in $KFM_HOME/carbon/ it is used by\n"
       "every later run, and where it covers an hour, beats the coarser shipped tables.\n"
-      "Example: kfm-energy carbon import --format eia930 --region SWPP EIA930_BALANCE_2026_Jul_Dec.csv");
+      "Example: kfm-energy carbon import --format eia930 --region SWPP "
+      "EIA930_BALANCE_2026_Jul_Dec.csv");
   cmd->callback([&exit_code] { exit_code = Import(options); });
 }
 

@@ -50,7 +50,8 @@ int Rescore(const std::string& run_id, const std::string& table_spec) {
     const auto& after = rescored->at("nodes")[i];
     double before = 0;
     for (const auto& node : original.at("nodes")) {
-      if (node.value("span_id", "") == after.value("span_id", "")) before = node.value("gco2e", 0.0);
+      if (node.value("span_id", "") == after.value("span_id", ""))
+        before = node.value("gco2e", 0.0);
     }
     before_total += before;
     after_total += after.value("gco2e", 0.0);
@@ -68,8 +69,8 @@ int Rescore(const std::string& run_id, const std::string& table_spec) {
 void AddCarbonRescoreCommand(CLI::App& carbon, int& exit_code) {
   static std::string run_id;
   static std::string table;
-  auto* cmd = carbon.add_subcommand(
-      "rescore", "Score a past run's energy again with another intensity table");
+  auto* cmd = carbon.add_subcommand("rescore",
+                                    "Score a past run's energy again with another intensity table");
   cmd->add_option("run_id", run_id, "The run (KFM_RUN_ID) to rescore")->required();
   cmd->add_option("--table", table, "ID or ID@VERSION (see `kfm-energy carbon tables`)")
       ->required();

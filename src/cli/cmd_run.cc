@@ -1,8 +1,8 @@
 #include <unistd.h>
 
 #include <climits>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 
 #include "carbon/node_carbon.h"

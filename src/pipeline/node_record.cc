@@ -58,6 +58,8 @@ carbon::NodeCarbonInput CarbonInput(const NodeMeta& meta, const meter::NodeMeasu
   }
   in.records_out = report.records_out;
   in.embodied = embodied;
+  in.energy_modelled = IsModelled(meta.cpu_method) || IsModelled(meta.dram_method) ||
+                       m.energy.substituted_intervals > 0;
   return in;
 }
 

@@ -27,8 +27,8 @@ struct NodeRunRequest {
   std::optional<otel::SpanContext> parent;  // from TRACEPARENT
   std::string trace_state;                  // from TRACESTATE, passed on unchanged
   std::shared_ptr<const carbon::TableSet> tables;
-  std::string region;                         // KFM_REGION
-  std::optional<carbon::Embodied> embodied;   // $KFM_HOME/host.json
+  std::string region;                        // KFM_REGION
+  std::optional<carbon::Embodied> embodied;  // $KFM_HOME/host.json
 };
 
 struct NodeRunResult {
