@@ -31,18 +31,11 @@ struct Piece {
   const Record* record;
 };
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 // The member of `object` named `key` without regard to case (System.Text.Json is
 // case-sensitive, the SDK's CLI output is camelCase and Newtonsoft, used by older SDKs, is not).
 const nlohmann::json* Member(const nlohmann::json& object, std::string_view key) {
   for (auto it = object.begin(); it != object.end(); ++it) {
-    const std::string& name = it.key();
-    if (name.size() == key.size() &&
-        std::equal(name.begin(), name.end(), key.begin(),
-                   [](char a, char b) { return Lower(a) == Lower(b); })) {
-      return &it.value();
-    }
+    if (EqualsNoCase(it.key(), key)) return &it.value();
   }
   return nullptr;
 }

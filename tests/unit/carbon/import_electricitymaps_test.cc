@@ -220,6 +220,15 @@ TEST(ImportElectricityMapsTest, UnclosedQuoteIsRefused) {
   ExpectInvalid(ImportFiles(Request({path})), {"quote.csv:6", "quoted field"});
 }
 
+TEST(ImportElectricityMapsTest, QuotedLineBreaksKeepLineNumbersRight) {
+  kfm::testing::TempDir dir;
+  std::string text = Replace(ReadText(Fixture("DE_2023_hourly.csv")), "entsoe.eu,false,\n",
+                             "\"entsoe.eu,\n\"\"manual\"\"\",false,\n");  // row of line 2
+  text = Replace(text, "368.25", "n/a");  // the row that was on line 5 now starts on line 6
+  auto path = WriteText(dir.path(), "multiline.csv", text);
+  ExpectInvalid(ImportFiles(Request({path})), {"multiline.csv:6", "'n/a'"});
+}
+
 TEST(ImportElectricityMapsTest, UnreadableFileIsAnIoError) {
   auto table = ImportFiles(Request({Fixture("does-not-exist.csv")}));
   ASSERT_FALSE(table.ok());
