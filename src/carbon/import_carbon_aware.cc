@@ -95,7 +95,10 @@ Status ReadFile(const std::filesystem::path& path, std::vector<Record>* records,
   } catch (const nlohmann::json::parse_error& e) {
     return FieldError(name, LineOfOffset(body, e.byte), "",
                       std::string("not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number out of range
+    return FieldError(name, 0, "", std::string("not valid JSON: ") + e.what());
   }
+
   const nlohmann::json* emissions = &doc;
   std::string array_name = "";
   std::vector<std::string> path_to_array;
@@ -163,7 +166,7 @@ Result<ImportedTable> ImportCarbonAware(const ImportRequest& request) {
   for (const auto& path : request.files) {
     if (Status s = ReadFile(path, &records, &locations); !s.ok()) return s;
   }
-  auto location = ChooseRegion(locations, request.region, "Location");
+  auto location = ChooseRegion(locations, request.region, "Location", request.files);
   if (!location.ok()) return location.status();
 
   // Each record's span, cut at UTC hour boundaries.

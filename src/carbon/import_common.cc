@@ -11,10 +11,11 @@ char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 }  // namespace
 
 Result<std::string> ChooseRegion(const std::map<std::string, Place>& seen,
-                                 const std::string& requested, std::string_view field) {
+                                 const std::string& requested, std::string_view field,
+                                 const std::vector<std::filesystem::path>& files) {
   std::string listed;
   for (const auto& [region, place] : seen) listed += (listed.empty() ? "" : ", ") + region;
-  if (seen.empty()) return Status::InvalidArgument("no data rows in the input");
+  if (seen.empty()) return Status::InvalidArgument(FileNames(files) + ": no data rows");
   const Place& first = seen.begin()->second;
   if (!requested.empty()) {
     for (const auto& [region, place] : seen) {
@@ -55,11 +56,6 @@ std::vector<Row> RowCollector::Rows() const {
   return rows;
 }
 
-std::optional<std::pair<int64_t, int64_t>> RowCollector::Span() const {
-  if (values_.empty()) return std::nullopt;
-  return std::pair{values_.begin()->first, values_.rbegin()->first};
-}
-
 std::string SkipList::Note(const std::string& what) const {
   std::string note = what + ": " + std::to_string(count_) + " (";
   for (size_t i = 0; i < places_.size(); ++i) note += (i ? ", " : "") + places_[i];
@@ -94,7 +90,9 @@ std::string FileNames(const std::vector<std::filesystem::path>& files) {
 }
 
 bool ValidRegionCode(std::string_view code) {
-  if (code.empty() || code.size() > 128) return false;
+  if (code.empty() || code.size() > 128 || code.front() == ' ' || code.back() == ' ') {
+    return false;
+  }
   return std::none_of(code.begin(), code.end(), [](char c) {
     return c == ',' || c == '"' || static_cast<unsigned char>(c) < 0x20;
   });

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,9 +31,11 @@ struct Place {
 };
 
 // The region to import: `requested` (matched without regard to case, returned as the file
-// spells it) or, when empty, the only one seen. `seen` maps each region to its first place.
+// spells it) or, when empty, the only one seen. `seen` maps each region to its first place;
+// `files` name the input when it holds no rows at all.
 Result<std::string> ChooseRegion(const std::map<std::string, Place>& seen,
-                                 const std::string& requested, std::string_view field);
+                                 const std::string& requested, std::string_view field,
+                                 const std::vector<std::filesystem::path>& files);
 
 // Rows of one region and resolution, keyed by start. A second value for a start is dropped
 // when identical and refused, naming both places, when not.
@@ -46,7 +47,6 @@ class RowCollector {
   [[nodiscard]] size_t size() const { return values_.size(); }
   [[nodiscard]] int identical_duplicates() const { return identical_duplicates_; }
   [[nodiscard]] std::vector<Row> Rows() const;
-  [[nodiscard]] std::optional<std::pair<int64_t, int64_t>> Span() const;  // first, last start
 
  private:
   struct Entry {
@@ -86,7 +86,8 @@ std::string TableId(std::string_view prefix, std::string_view provider_code);
 std::string AsSentence(const std::string& note);
 // "a.csv, b.csv" (file names only).
 std::string FileNames(const std::vector<std::filesystem::path>& files);
-// A region code the values file can hold: not empty, no comma, quote or control character.
+// A region code the values file can hold: not empty, no comma, quote or control character,
+// no space at either end.
 bool ValidRegionCode(std::string_view code);
 
 }  // namespace kfm::carbon::import_internal

@@ -274,7 +274,10 @@ Result<std::vector<ApiRecord>> ReadApi(const std::string& name, const std::strin
   } catch (const nlohmann::json::parse_error& e) {
     return FieldError(name, LineOfOffset(text, e.byte), "",
                       std::string("not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number out of range
+    return FieldError(name, 0, "", std::string("not valid JSON: ") + e.what());
   }
+
   if (!doc.is_object() || !doc.contains("response") || !doc["response"].is_object() ||
       !doc["response"].contains("data") || !doc["response"]["data"].is_array()) {
     return FieldError(name, 1, "response.data",
@@ -408,7 +411,7 @@ Result<ImportedTable> ImportEia930(const ImportRequest& request) {
     if (Status s = ScanBulk(&file, &regions); !s.ok()) return s;
     bulk.push_back(std::move(file));
   }
-  auto ba = ChooseRegion(regions, request.region, "Balancing Authority");
+  auto ba = ChooseRegion(regions, request.region, "Balancing Authority", request.files);
   if (!ba.ok()) return ba.status();
 
   RowCollector rows(*ba, Resolution::kHour);

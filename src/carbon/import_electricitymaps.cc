@@ -191,7 +191,7 @@ Result<ImportedTable> ImportElectricityMaps(const ImportRequest& request) {
     }
     files.push_back(std::move(*file));
   }
-  auto zone = ChooseRegion(zones, request.region, "Zone Id");
+  auto zone = ChooseRegion(zones, request.region, "Zone Id", request.files);
   if (!zone.ok()) return zone.status();
 
   ImportedTable table;

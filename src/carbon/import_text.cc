@@ -1,6 +1,7 @@
 #include "carbon/import_text.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>

@@ -164,6 +164,10 @@ TEST(ImportCarbonAwareTest, InvalidJsonNamesTheLine) {
       WriteText(dir.path(), "broken.json",
                 Replace(ReadText(Fixture(kSdkFile)), "\"Rating\": 380,", "\"Rating\": 380"));
   ExpectInvalid(ImportFiles(Request({path}, "eastus")), {"broken.json:20", "not valid JSON"});
+  auto huge =
+      WriteText(dir.path(), "huge.json",
+                Replace(ReadText(Fixture(kSdkFile)), "\"Rating\": 380,", "\"Rating\": 1e999,"));
+  ExpectInvalid(ImportFiles(Request({huge}, "eastus")), {"huge.json", "not valid JSON", "1e999"});
 }
 
 }  // namespace

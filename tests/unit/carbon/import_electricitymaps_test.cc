@@ -229,6 +229,13 @@ TEST(ImportElectricityMapsTest, QuotedLineBreaksKeepLineNumbersRight) {
   ExpectInvalid(ImportFiles(Request({path})), {"multiline.csv:6", "'n/a'"});
 }
 
+TEST(ImportElectricityMapsTest, HeaderOnlyFileIsRefused) {
+  kfm::testing::TempDir dir;
+  const std::string text = ReadText(Fixture("DE_2023_hourly.csv"));
+  auto path = WriteText(dir.path(), "empty.csv", text.substr(0, text.find('\n') + 1));
+  ExpectInvalid(ImportFiles(Request({path})), {"empty.csv", "no data rows"});
+}
+
 TEST(ImportElectricityMapsTest, UnreadableFileIsAnIoError) {
   auto table = ImportFiles(Request({Fixture("does-not-exist.csv")}));
   ASSERT_FALSE(table.ok());
