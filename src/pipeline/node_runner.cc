@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "otel/batch_span_processor.h"
 #include "otel/bundle.h"
 #include "otel/otlp_exporter.h"
 #include "otel/otlp_proto.h"
@@ -159,10 +160,11 @@ std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
   if (config.sdk_disabled || (!console && !config.traces.enabled && !config.metrics.enabled)) {
     return lines;  // nothing to encode: the bundle files are the record
   }
-  const auto traces = otel::BuildTraceRequest(result.resource, {result.span}, KFM_VERSION);
   const auto metrics = otel::BuildMetricsRequest(result.resource, result.metrics, KFM_VERSION);
-  if (config.traces.exporter == "console")
+  if (config.traces.exporter == "console") {
+    const auto traces = otel::BuildTraceRequest(result.resource, {result.span}, KFM_VERSION);
     std::fprintf(stderr, "%s\n", otel::ToOtlpJson(traces).c_str());
+  }
   if (config.metrics.exporter == "console")
     std::fprintf(stderr, "%s\n", otel::ToOtlpJson(metrics).c_str());
   if (!config.traces.enabled && !config.metrics.enabled) return lines;
@@ -180,23 +182,67 @@ std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
                       " spooled request(s) from earlier runs");
     }
   }
-  auto send = [&](otel::Signal signal, const google::protobuf::Message& request) {
-    if (!exporter.enabled(signal)) return;
-    const otel::ExportReport sent = exporter.Export(signal, request.SerializeAsString(), deadline);
-    const auto& endpoint =
-        signal == otel::Signal::kTraces ? config.traces.endpoint : config.metrics.endpoint;
-    const std::string what = std::string(otel::SignalName(signal)) + " to " + endpoint;
+  const auto what = [&](otel::Signal signal) {
+    return std::string(otel::SignalName(signal)) + " to " +
+           (signal == otel::Signal::kTraces ? config.traces.endpoint : config.metrics.endpoint);
+  };
+  auto report = [&](otel::Signal signal, const otel::ExportReport& sent) {
     if (sent.delivered && sent.rejected > 0) {
-      lines.push_back(what + ": collector rejected " + std::to_string(sent.rejected) + ": " +
-                      sent.message);
+      lines.push_back(what(signal) + ": collector rejected " + std::to_string(sent.rejected) +
+                      ": " + sent.message);
     } else if (!sent.delivered) {
       lines.push_back(
-          what + " not delivered (" + sent.message + "); " +
+          what(signal) + " not delivered (" + sent.message + "); " +
           (sent.spooled ? "kept in the spool for `kfm-energy flush`" : "AND COULD NOT BE SPOOLED"));
     }
   };
-  send(otel::Signal::kTraces, traces);
-  send(otel::Signal::kMetrics, metrics);
+  if (exporter.enabled(otel::Signal::kTraces)) {
+    // The span goes through the batch span processor, as in an OTel SDK. The export thread owns
+    // its exporter and the outcome, because it outlives the processor if an export overruns.
+    struct Outcome {
+      std::mutex mutex;
+      std::optional<otel::ExportReport> sent;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    auto traces_exporter =
+        std::make_shared<otel::OtlpExporter>(config, otel::Spool(home / "telemetry" / "spool"));
+    otel::BatchSpanProcessor processor(
+        {.batch = config.batch, .resource = result.resource},
+        [traces_exporter, outcome, deadline](const otel::Resource& resource,
+                                             std::vector<otel::SpanData>&& spans,
+                                             std::chrono::steady_clock::time_point until) {
+          otel::ExportReport sent = traces_exporter->Export(
+              otel::Signal::kTraces,
+              otel::BuildTraceRequest(resource, spans, KFM_VERSION).SerializeAsString(),
+              std::min(until, deadline));
+          const bool delivered = sent.delivered;
+          std::lock_guard lock(outcome->mutex);
+          outcome->sent = std::move(sent);
+          return delivered ? otel::ExportResult::kSuccess : otel::ExportResult::kFailure;
+        });
+    processor.OnEnd(result.span);
+    // The exporter stops retrying at the deadline; its last attempt (at most one transport
+    // timeout) and the spool write get that much more, so a span is spooled, never lost.
+    const auto last_attempt =
+        std::max(deadline, std::chrono::steady_clock::now()) + config.traces.timeout;
+    const bool finished = processor.Shutdown(last_attempt);
+    std::lock_guard lock(outcome->mutex);
+    if (outcome->sent) {
+      report(otel::Signal::kTraces, *outcome->sent);
+    } else if (!finished) {
+      lines.push_back(what(otel::Signal::kTraces) +
+                      " not delivered (the export overran the export timeout); the span is in " +
+                      "the bundle file");
+    }
+    if (const auto dropped = processor.stats().dropped; dropped > 0) {
+      lines.push_back(what(otel::Signal::kTraces) + ": " + std::to_string(dropped) +
+                      " span(s) dropped by the batch span processor; the bundle file holds them");
+    }
+  }
+  if (exporter.enabled(otel::Signal::kMetrics)) {
+    report(otel::Signal::kMetrics,
+           exporter.Export(otel::Signal::kMetrics, metrics.SerializeAsString(), deadline));
+  }
   return lines;
 }
 
