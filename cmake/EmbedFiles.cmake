@@ -9,8 +9,8 @@
 #    written as character escapes, so no file content can end a literal early.
 #
 # The generated file defines `std::span<const TYPE> NAMESPACE::FUNCTION()`, sorted by file
-# name, where TYPE is an aggregate {std::string_view name; std::string_view text;} declared
-# in HEADER.
+# name, where TYPE is an aggregate {std::string_view name, text, sha256;} declared in HEADER
+# (sha256: lower-case hex of the file's bytes, computed at build time).
 
 if(CMAKE_SCRIPT_MODE_FILE)
   foreach(var KFM_EMBED_DIR KFM_EMBED_GLOBS KFM_EMBED_OUTPUT KFM_EMBED_NAMESPACE
@@ -37,6 +37,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
       message(FATAL_ERROR "EmbedFiles.cmake: unsupported file name '${name}'")
     endif()
     file(READ "${embedded_file}" hex HEX)
+    file(SHA256 "${embedded_file}" sha256)
     string(LENGTH "${hex}" hex_length)
     math(EXPR byte_count "${hex_length} / 2")
     # Sixteen bytes (32 hex digits) per line; CMake regexes have no {n} repetition.
@@ -47,7 +48,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
       "// ${name}\n"
       "constexpr char kFile${index}[] = {\n    ${bytes}'\\0'};\n\n")
     string(APPEND table
-      "    {\"${name}\", std::string_view(kFile${index}, ${byte_count})},\n")
+      "    {\"${name}\", std::string_view(kFile${index}, ${byte_count}), \"${sha256}\"},\n")
     math(EXPR index "${index} + 1")
   endforeach()
   if(index EQUAL 0)

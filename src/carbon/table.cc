@@ -30,16 +30,81 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-std::vector<std::string_view> SplitCommas(std::string_view line) {
-  std::vector<std::string_view> fields;
+// Splits `line` at commas into `fields` (trimmed); returns the count, or kMaxFields + 1 when
+// there are more fields than a table can have.
+constexpr size_t kMaxFields = 8;
+size_t SplitCommas(std::string_view line, std::array<std::string_view, kMaxFields>& fields) {
+  size_t count = 0;
   size_t begin = 0;
   for (;;) {
     const size_t comma = line.find(',', begin);
-    fields.push_back(Trim(line.substr(begin, comma - begin)));
-    if (comma == std::string_view::npos) break;
+    if (count == kMaxFields) return kMaxFields + 1;
+    fields[count++] = Trim(line.substr(begin, comma - begin));
+    if (comma == std::string_view::npos) return count;
     begin = comma + 1;
   }
-  return fields;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (the civil-from-days algorithm's inverse).
+int64_t DaysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// The calendar year of a day number.
+int64_t YearOfDays(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  return yoe + era * 400 + (month <= 2);
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+struct UtcParts {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  int64_t unix_s = 0;
+};
+
+// YYYY-MM-DDTHH:MM:SSZ, every field in range (no 2026-02-30, no leap second).
+bool ParseUtcParts(std::string_view text, UtcParts* out) {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z') {
+    return false;
+  }
+  auto number = [&](size_t pos, size_t len, int* value) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      v = v * 10 + (text[i] - '0');
+    }
+    *value = v;
+    return true;
+  };
+  UtcParts p;
+  if (!number(0, 4, &p.year) || !number(5, 2, &p.month) || !number(8, 2, &p.day) ||
+      !number(11, 2, &p.hour) || !number(14, 2, &p.minute) || !number(17, 2, &p.second)) {
+    return false;
+  }
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (p.year % 4 == 0 && p.year % 100 != 0) || p.year % 400 == 0;
+  if (p.month < 1 || p.month > 12 || p.day < 1 ||
+      p.day > kDays[p.month - 1] + (p.month == 2 && leap) || p.hour > 23 || p.minute > 59 ||
+      p.second > 59) {
+    return false;
+  }
+  p.unix_s =
+      DaysFromCivil(p.year, p.month, p.day) * 86400 + p.hour * 3600 + p.minute * 60 + p.second;
+  *out = p;
+  return true;
 }
 
 bool ParseResolution(std::string_view text, Resolution* out) {
@@ -53,18 +118,15 @@ bool ParseResolution(std::string_view text, Resolution* out) {
   return false;
 }
 
-bool IsAligned(const Period& p) {
-  switch (p.resolution) {
+bool IsAligned(const UtcParts& t, Resolution resolution) {
+  const bool whole_hour = t.minute == 0 && t.second == 0;
+  switch (resolution) {
     case Resolution::kHour:
-      return p.start_s % 3600 == 0;
+      return whole_hour;
     case Resolution::kDay:
-      return p.start_s % 86400 == 0;
-    case Resolution::kYear: {
-      const time_t t = static_cast<time_t>(p.start_s);
-      struct tm tm {};
-      gmtime_r(&t, &tm);
-      return tm.tm_mon == 0 && tm.tm_mday == 1 && p.start_s % 86400 == 0;
-    }
+      return whole_hour && t.hour == 0;
+    case Resolution::kYear:
+      return whole_hour && t.hour == 0 && t.month == 1 && t.day == 1;
     case Resolution::kStatic:
       return true;
   }
@@ -210,13 +272,8 @@ int64_t PeriodEnd(const Period& period) {
       return period.start_s + 3600;
     case Resolution::kDay:
       return period.start_s + 86400;
-    case Resolution::kYear: {
-      const time_t t = static_cast<time_t>(period.start_s);
-      struct tm tm {};
-      gmtime_r(&t, &tm);
-      tm.tm_year += 1;
-      return static_cast<int64_t>(timegm(&tm));
-    }
+    case Resolution::kYear:
+      return DaysFromCivil(YearOfDays(FloorDiv(period.start_s, 86400)) + 1, 1, 1) * 86400;
     case Resolution::kStatic:
       return INT64_MAX;
   }
@@ -224,31 +281,9 @@ int64_t PeriodEnd(const Period& period) {
 }
 
 bool ParseUtcSeconds(std::string_view text, int64_t* out) {
-  // YYYY-MM-DDTHH:MM:SSZ
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':' || text[19] != 'Z') {
-    return false;
-  }
-  auto number = [&](size_t pos, size_t len, int* value) {
-    const auto r = std::from_chars(text.data() + pos, text.data() + pos + len, *value);
-    return r.ec == std::errc() && r.ptr == text.data() + pos + len;
-  };
-  struct tm tm {};
-  int year = 0, month = 0;
-  if (!number(0, 4, &year) || !number(5, 2, &month) || !number(8, 2, &tm.tm_mday) ||
-      !number(11, 2, &tm.tm_hour) || !number(14, 2, &tm.tm_min) || !number(17, 2, &tm.tm_sec)) {
-    return false;
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  const struct tm asked = tm;
-  const time_t t = timegm(&tm);
-  // timegm normalises 2026-02-30 to March; a real date survives unchanged.
-  if (tm.tm_year != asked.tm_year || tm.tm_mon != asked.tm_mon || tm.tm_mday != asked.tm_mday ||
-      tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min || tm.tm_sec != asked.tm_sec) {
-    return false;
-  }
-  *out = static_cast<int64_t>(t);
+  UtcParts parts;
+  if (!ParseUtcParts(text, &parts)) return false;
+  *out = parts.unix_s;
   return true;
 }
 
@@ -277,12 +312,13 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 Result<Table> ParseTable(std::string_view values_csv, std::string_view meta_json,
-                         const std::string& values_name, const std::string& meta_name) {
+                         const std::string& values_name, const std::string& meta_name,
+                         std::string_view values_sha256) {
   auto meta = ParseMeta(meta_json, meta_name);
   if (!meta.ok()) return meta.status();
   Table table;
   table.meta = std::move(*meta);
-  table.sha256 = Sha256Hex(values_csv);
+  table.sha256 = values_sha256.empty() ? Sha256Hex(values_csv) : std::string(values_sha256);
   table.values_name = values_name;
 
   std::string_view rest = values_csv;
@@ -290,12 +326,17 @@ Result<Table> ParseTable(std::string_view values_csv, std::string_view meta_json
   int line_no = 0;
   std::array<int, kColumns.size()> column_of{-1, -1, -1, -1};
   size_t field_count = 0;
-  // Per region and resolution: the previous period and its line.
+  std::array<std::string_view, kMaxFields> fields;
+  // Per region, per resolution: the previous period and its line (line 0: none yet).
   struct Previous {
-    int64_t start_s, end_s;
-    int line;
+    int64_t start_s = 0, end_s = 0;
+    int line = 0;
   };
-  std::map<std::pair<std::string, Resolution>, Previous> previous;
+  std::map<std::string, std::array<Previous, 4>, std::less<>> previous;
+  // Rows come grouped by region: look the region up only when it changes.
+  std::string current_region;
+  std::vector<Period>* periods = nullptr;
+  std::array<Previous, 4>* before_of = nullptr;
   auto error = [&](std::string_view field, const std::string& what) {
     std::string where = values_name + ":" + std::to_string(line_no);
     if (!field.empty()) where += ": field '" + std::string(field) + "'";
@@ -307,9 +348,10 @@ Result<Table> ParseTable(std::string_view values_csv, std::string_view meta_json
     rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
     ++line_no;
     if (Trim(line).empty()) continue;
-    const auto fields = SplitCommas(line);
+    const size_t count = SplitCommas(line, fields);
     if (field_count == 0) {  // the header
-      for (size_t i = 0; i < fields.size(); ++i) {
+      if (count > kMaxFields) return error("", "too many columns");
+      for (size_t i = 0; i < count; ++i) {
         const auto known = std::find(kColumns.begin(), kColumns.end(), fields[i]);
         if (known == kColumns.end()) {
           return error(fields[i],
@@ -322,12 +364,12 @@ Result<Table> ParseTable(std::string_view values_csv, std::string_view meta_json
       for (size_t c = 0; c < kColumns.size(); ++c) {
         if (column_of[c] < 0) return error(kColumns[c], "column missing from the header");
       }
-      field_count = fields.size();
+      field_count = count;
       continue;
     }
-    if (fields.size() != field_count) {
+    if (count != field_count) {
       return error("", "expected " + std::to_string(field_count) + " fields, found " +
-                           std::to_string(fields.size()));
+                           (count > kMaxFields ? "more" : std::to_string(count)));
     }
     const std::string_view region = fields[column_of[0]];
     const std::string_view start = fields[column_of[1]];
@@ -341,11 +383,17 @@ Result<Table> ParseTable(std::string_view values_csv, std::string_view meta_json
     }
     if (period.resolution == Resolution::kStatic) {
       if (!start.empty()) return error("start", "must be empty for a static row");
-    } else if (!ParseUtcSeconds(start, &period.start_s)) {
-      return error("start", "'" + std::string(start) + "' is not a UTC time YYYY-MM-DDTHH:MM:SSZ");
-    } else if (!IsAligned(period)) {
-      return error("start", "'" + std::string(start) + "' does not begin a whole " +
-                                std::string(resolution));
+    } else {
+      UtcParts parts;
+      if (!ParseUtcParts(start, &parts)) {
+        return error("start",
+                     "'" + std::string(start) + "' is not a UTC time YYYY-MM-DDTHH:MM:SSZ");
+      }
+      if (!IsAligned(parts, period.resolution)) {
+        return error("start", "'" + std::string(start) + "' does not begin a whole " +
+                                  std::string(resolution));
+      }
+      period.start_s = parts.unix_s;
     }
     const auto parsed =
         std::from_chars(value.data(), value.data() + value.size(), period.gco2e_per_kwh);
@@ -356,9 +404,13 @@ Result<Table> ParseTable(std::string_view values_csv, std::string_view meta_json
     if (period.gco2e_per_kwh < 0) {
       return error("gco2e_per_kwh", "'" + std::string(value) + "' is negative");
     }
-    const auto key = std::pair{std::string(region), period.resolution};
-    if (const auto it = previous.find(key); it != previous.end()) {
-      const Previous& before = it->second;
+    if (periods == nullptr || region != current_region) {
+      current_region.assign(region);
+      periods = &table.regions[current_region];
+      before_of = &previous[current_region];
+    }
+    Previous& before = (*before_of)[static_cast<size_t>(period.resolution)];
+    if (before.line != 0) {
       const std::string earlier = " (line " + std::to_string(before.line) + ")";
       if (period.resolution == Resolution::kStatic) {
         return error("region", "a second static row for " + std::string(region) + earlier);
@@ -373,14 +425,16 @@ Result<Table> ParseTable(std::string_view values_csv, std::string_view meta_json
                                   std::string(resolution) + " of " + std::string(region) + earlier);
       }
     }
-    previous[key] = {period.start_s, PeriodEnd(period), line_no};
-    table.regions[std::string(region)].push_back(period);
+    before = {period.start_s, PeriodEnd(period), line_no};
+    periods->push_back(period);
   }
   if (field_count == 0) return Status::InvalidArgument(values_name + ": empty, no header");
-  for (auto& [region, periods] : table.regions) {
-    std::stable_sort(periods.begin(), periods.end(), [](const Period& a, const Period& b) {
-      return std::tie(a.resolution, a.start_s) < std::tie(b.resolution, b.start_s);
-    });
+  auto order = [](const Period& a, const Period& b) {
+    return std::tie(a.resolution, a.start_s) < std::tie(b.resolution, b.start_s);
+  };
+  for (auto& [region, region_periods] : table.regions) {
+    if (!std::is_sorted(region_periods.begin(), region_periods.end(), order))
+      std::stable_sort(region_periods.begin(), region_periods.end(), order);
   }
   return table;
 }

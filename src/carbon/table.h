@@ -58,8 +58,11 @@ struct Table {
 int64_t PeriodEnd(const Period& period);
 
 // Parses a table from its two texts. `values_name` and `meta_name` appear in messages.
+// `values_sha256`, when given, is the known sha256 of `values_csv` (the shipped tables'
+// is computed at build time); otherwise it is computed here.
 Result<Table> ParseTable(std::string_view values_csv, std::string_view meta_json,
-                         const std::string& values_name, const std::string& meta_name);
+                         const std::string& values_name, const std::string& meta_name,
+                         std::string_view values_sha256 = {});
 
 // Loads `<dir>/<stem>.csv` with its metadata `<dir>/<stem>.meta.json` (stem is
 // `<id>@<version>` for the files WriteTable makes; any stem is accepted).

@@ -196,7 +196,7 @@ Result<TableSet> TableSet::Load(const LoadOptions& options) {
       if (meta == files.end())
         return Status::Internal("shipped table " + std::string(name) + " has no " + meta_name);
       auto table = ParseTable(file.text, meta->text, "shipped:data/carbon/" + std::string(name),
-                              "shipped:data/carbon/" + meta_name);
+                              "shipped:data/carbon/" + meta_name, file.sha256);
       if (!table.ok()) return table.status();
       table->origin = "shipped";
       if (Status s = set.Add(std::move(*table)); !s.ok()) return s;

@@ -27,6 +27,7 @@ inline constexpr const char kDefaultRegion[] = "SPP_KS";
 struct EmbeddedTableFile {
   std::string_view name;
   std::string_view text;
+  std::string_view sha256;  // of `text`, computed at build time
 };
 std::span<const EmbeddedTableFile> EmbeddedTableFiles();
 

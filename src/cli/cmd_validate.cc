@@ -85,6 +85,8 @@ void AddValidateCommand(CLI::App& root, int& exit_code) {
       "File kinds, recognised from the content:\n"
       "  energy record  telemetry/energy/kfm-run-<run-id>.json: a JSON document with\n"
       "                 \"schema\": \"kfm.energy.v2\" -> schema energy-v2\n"
+      "  carbon record  telemetry/carbon/kfm-run-<run-id>[.rescored-<table>].json:\n"
+      "                 \"schema\": \"kfm.carbon.v2\" -> schema carbon-v2\n"
       "  span file      telemetry/otel/spans-kfm-run-<run-id>.json: OTLP JSON lines, one\n"
       "                 ExportTraceServiceRequest (\"resourceSpans\") per line; each etl.node.* "
       "span's\n"

@@ -23,6 +23,7 @@ namespace kfm::otel {
 struct EmbeddedSchemaFile {
   std::string_view name;  // file name, e.g. "energy-v2.json"
   std::string_view text;  // the JSON Schema document
+  std::string_view sha256;
 };
 
 // All embedded schemas, sorted by name. Defined in the generated embedded_schemas.cc.

@@ -102,21 +102,36 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
   if (!report_file.empty()) ::unlink(report_file.c_str());
   for (const auto& problem : result.report.problems) result.warnings.push_back(problem);
 
-  result.figures = ComputeFigures(result.measurement, result.report, request.intensity);
+  auto scored =
+      carbon::ScoreNode(*request.tables, CarbonInput(meta, result.measurement, result.report,
+                                                     context, request.region, request.embodied));
+  if (scored.ok()) {
+    result.carbon = std::move(*scored);
+  } else {
+    // The region was checked before the node started, so this is a defect; say so and keep
+    // every other figure.
+    result.warnings.push_back("carbon not computed: " + scored.status().message());
+    result.carbon.input.region = request.region;
+    auto none = std::make_shared<carbon::Table>();
+    none->meta.id = "none";
+    none->meta.version = "0";
+    result.carbon.summary.table = std::move(none);
+  }
+  result.figures = ComputeFigures(result.measurement, result.report, result.carbon);
   std::optional<otel::SpanId> parent;
   if (request.parent) parent = request.parent->span_id;
   result.span = BuildNodeSpan(meta, result.measurement, result.figures, result.report,
-                              result.outcome, request.intensity, context, parent);
+                              result.outcome, result.carbon, context, parent);
   result.span.trace_state = request.trace_state;
   const nlohmann::json record = BuildEnergyRecord(meta, result.measurement, result.figures,
                                                   result.report, result.outcome, context);
   result.metrics =
-      BuildNodeMetrics(meta, result.measurement, result.figures, result.report, request.intensity);
+      BuildNodeMetrics(meta, result.measurement, result.figures, result.report, result.carbon);
   result.resource = otel::MakeResource(request.service_name, meta.run_id, meta.component);
   const otel::Resource& resource = result.resource;
   std::string warning;
-  Status written =
-      WriteNodeBundles(request.home, meta.run_id, resource, result.span, record, &warning);
+  Status written = WriteNodeBundles(request.home, meta.run_id, resource, result.span, record,
+                                    result.carbon, &warning);
   if (!warning.empty()) result.warnings.push_back(warning);
   if (!written.ok()) result.warnings.push_back("telemetry not written: " + written.message());
   return result;
@@ -124,7 +139,8 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
 
 Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,
                         const otel::Resource& resource, const otel::SpanData& span,
-                        const nlohmann::json& record, std::string* warning) {
+                        const nlohmann::json& record, const carbon::NodeCarbon& carbon,
+                        std::string* warning) {
   const otel::BundlePaths paths = otel::PathsForRun(home, run_id);
   Status spans = otel::AppendLine(
       paths.spans, otel::ToOtlpJson(otel::BuildTraceRequest(resource, {span}, KFM_VERSION)));
@@ -137,7 +153,18 @@ Status WriteNodeBundles(const std::filesystem::path& home, const std::string& ru
         doc["nodes"].push_back(record);
       },
       warning);
-  return spans.ok() ? energy : spans;
+  Status carbon_written = Status::Ok();
+  if (carbon.summary.table && carbon.summary.table->meta.id != "none") {
+    std::string carbon_warning;
+    carbon_written = otel::UpdateJsonDocument(
+        paths.carbon,
+        [&](nlohmann::json& doc) { carbon::MergeIntoRunDocument(doc, run_id, carbon); },
+        &carbon_warning);
+    if (!carbon_warning.empty() && warning != nullptr)
+      *warning += (warning->empty() ? "" : "; ") + carbon_warning;
+  }
+  if (!spans.ok()) return spans;
+  return energy.ok() ? carbon_written : energy;
 }
 
 std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
@@ -279,13 +306,15 @@ std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& re
                Fixed(m.energy.channel_attributed_j[c], 3) + " J";
   }
   if (!devices.empty()) out << "  devices    " << devices << "\n";
+  const carbon::NodeCarbon& c = result.carbon;
   out << "  total      " << Fixed(f.total_j, 3) << " J = " << Significant(f.gco2e) << " gCO2e at "
-      << Fixed(request.intensity.value.value(), 1) << " g/kWh (" << request.intensity.region << ", "
-      << request.intensity.resolution << ", " << request.intensity.table_id << " "
-      << request.intensity.table_version << ")\n";
+      << Fixed(c.intensity.value(), 1) << " g/kWh (" << c.input.region << ", "
+      << carbon::ResolutionName(c.summary.resolution) << ", " << c.summary.table->meta.id << " "
+      << c.summary.table->meta.version << (c.summary.worst_case ? ", WORST CASE" : "") << ")\n";
   if (result.report.records_out) {
     out << "  records    " << *result.report.records_out;
     if (f.j_per_record) out << ", " << Significant(*f.j_per_record) << " J/record";
+    if (f.gco2e_per_record) out << ", SCI " << Significant(*f.gco2e_per_record) << " gCO2e/record";
     out << "\n";
   }
   if (result.measurement.energy.substituted_intervals > 0) {
@@ -294,7 +323,7 @@ std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& re
   }
   const auto paths = otel::PathsForRun(request.home, meta.run_id);
   out << "  spans      " << paths.spans.string() << "\n  energy     " << paths.energy.string()
-      << "\n";
+      << "\n  carbon     " << paths.carbon.string() << "\n";
   return out.str();
 }
 
