@@ -291,5 +291,46 @@ TEST_F(CarbonCliTest, HostDescriptionAddsEmbodiedEmissionsToSci) {
   EXPECT_NE(bad.err.find("host.json: field 'lifetime_years'"), std::string::npos) << bad.err;
 }
 
+// `carbon import` writes into $KFM_HOME/carbon/, and lookups (so runs) use it at once, through
+// the region aliases, ahead of the coarser shipped tables.
+TEST_F(CarbonCliTest, ImportedHourlyTablesAreUsedByLookup) {
+  const std::string fixtures = std::string(KFM_FIXTURES_DIR) + "/carbon/import/";
+  for (const auto& [format, file] : std::vector<std::pair<std::string, std::string>>{
+           {"eia930", "EIA930_BALANCE_2025_Jan_Jun.csv"},
+           {"electricitymaps", "US-CENT-SWPP_2024_hourly.csv"}}) {
+    auto imported =
+        RunCommand({kBinary, "carbon", "import", "--format", format, fixtures + file}, Env("x"));
+    ASSERT_EQ(imported.exit_code, 0) << format << ": " << imported.err;
+    EXPECT_NE(imported.out.find("written " + home_.path() + "/carbon/"), std::string::npos)
+        << imported.out;
+  }
+  // Every imported row is what lookup returns for its hour.
+  size_t rows = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(home_.path() + "/carbon")) {
+    if (entry.path().extension() != ".csv") continue;
+    std::istringstream csv(ReadFile(entry.path().string()));
+    std::string line;
+    std::getline(csv, line);
+    ASSERT_EQ(line, "region,start,resolution,gco2e_per_kwh");
+    while (std::getline(csv, line)) {
+      const auto c1 = line.find(','), c2 = line.find(',', c1 + 1), c3 = line.rfind(',');
+      const std::string start = line.substr(c1 + 1, c2 - c1 - 1);
+      auto f = RunCommand(
+          {kBinary, "carbon", "lookup", "--region", "SPP_KS", "--at", start, "--json"}, Env("x"));
+      ASSERT_EQ(f.exit_code, 0) << f.err;
+      const auto out = nlohmann::json::parse(f.out);
+      EXPECT_EQ(out["resolution"], "hour") << start;
+      EXPECT_DOUBLE_EQ(out["gco2e_per_kwh"].get<double>(), std::stod(line.substr(c3 + 1))) << start;
+      EXPECT_EQ(out["table"]["origin"], home_.path() + "/carbon");
+      ++rows;
+    }
+  }
+  EXPECT_GE(rows, 4u);
+  auto bad = RunCommand({kBinary, "carbon", "import", "--format", "watttime", fixtures + "x.csv"},
+                        Env("x"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--format"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace kfm::testing
