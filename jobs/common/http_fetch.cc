@@ -1,0 +1,133 @@
+#include "http_fetch.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace kfm::jobs {
+namespace {
+
+size_t Append(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+Result<std::string> ReadPath(const std::string& path, const std::optional<ByteRange>& range) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open");
+  if (!range) {
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  in.seekg(0, std::ios::end);
+  const int64_t size = in.tellg();
+  if (range->first >= size) {
+    return Status::InvalidArgument(path + ": byte " + std::to_string(range->first) +
+                                   " is past the end (" + std::to_string(size) + " bytes)");
+  }
+  const int64_t last = std::min(range->last.value_or(size - 1), size - 1);
+  std::string bytes(static_cast<size_t>(last - range->first + 1), '\0');
+  in.seekg(range->first);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!in) return Status::IoError(path + ": read failed");
+  return bytes;
+}
+
+}  // namespace
+
+bool IsUrl(const std::string& source) {
+  return source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0;
+}
+
+std::string WithSuffix(const std::string& source, const std::string& suffix) {
+  if (IsUrl(source)) {
+    const size_t query = source.find('?');
+    if (query != std::string::npos) return source.substr(0, query) + suffix + source.substr(query);
+  }
+  return source + suffix;
+}
+
+Result<std::string> Fetch(const std::string& source, const FetchOptions& options,
+                          const std::optional<ByteRange>& range) {
+  if (!IsUrl(source)) return ReadPath(source, range);
+  GlobalInit();
+  std::string range_text;
+  if (range) {
+    range_text = std::to_string(range->first) + "-" +
+                 (range->last ? std::to_string(*range->last) : std::string());
+  }
+  Status last_error = Status::Unavailable(source + ": not tried");
+  for (int attempt = 0; attempt <= options.retries; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(250 << attempt));
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) return Status::Internal("curl_easy_init failed");
+    std::string body;
+    curl_slist* headers = nullptr;
+    for (const auto& [name, value] : options.headers)
+      headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, source.c_str());
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, options.timeout_s);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "kfm-energy-jobs/" KFM_VERSION);
+    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    if (range) curl_easy_setopt(curl, CURLOPT_RANGE, range_text.c_str());
+    const CURLcode code = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (code != CURLE_OK) {
+      last_error = Status::Unavailable(source + ": " + curl_easy_strerror(code));
+      continue;
+    }
+    if (range && status == 206) return body;
+    if (status == 200) {
+      if (!range) return body;
+      // The server ignored Range and sent everything: cut the range out.
+      if (range->first >= static_cast<int64_t>(body.size()))
+        return Status::InvalidArgument(source + ": range starts past the end of the body");
+      const int64_t last =
+          std::min<int64_t>(range->last.value_or(static_cast<int64_t>(body.size()) - 1),
+                            static_cast<int64_t>(body.size()) - 1);
+      return body.substr(static_cast<size_t>(range->first),
+                         static_cast<size_t>(last - range->first + 1));
+    }
+    const std::string what = source + ": HTTP " + std::to_string(status);
+    if (status == 429 || status >= 500) {
+      last_error = Status::Unavailable(what);
+      continue;
+    }
+    if (status == 404) return Status::NotFound(what);
+    return Status::InvalidArgument(what);
+  }
+  return last_error;
+}
+
+std::string Sha256Hex(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 15]);
+  }
+  return hex;
+}
+
+}  // namespace kfm::jobs
