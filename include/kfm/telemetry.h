@@ -21,7 +21,7 @@
 namespace kfm::energy {
 
 struct NodeOptions {
-  std::string domain = "telemetry";     // kfm.domain, e.g. atmo, hydro
+  std::string domain = "telemetry";       // kfm.domain, e.g. atmo, hydro
   std::string pipeline_kind = "nightly";  // kfm.pipeline_kind
 };
 

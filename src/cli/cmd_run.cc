@@ -1,22 +1,13 @@
-#include <unistd.h>
-
-#include <climits>
-#include <cstdlib>
-#include <ctime>
 #include <iostream>
 
-#include "carbon/node_carbon.h"
-#include "carbon/table_set.h"
 #include "cli/command.h"
 #include "meter/cpu_accounting.h"
 #include "meter/sampler.h"
 #include "meter/source_selection.h"
 #include "otel/bundle.h"
-#include "otel/exporter_config.h"
-#include "otel/pushgateway.h"
-#include "otel/trace_context.h"
 #include "pipeline/node_runner.h"
 #include "pipeline/process.h"
+#include "pipeline/run_environment.h"
 
 namespace kfm::cli {
 namespace {
@@ -40,79 +31,36 @@ int Run(const RunOptions& options) {
     return fail(s.message());
   if (options.command.empty())
     return fail("no command given; usage: kfm-energy run --node NAME -- CMD [ARGS...]");
-  std::string run_id;
-  if (const char* env = std::getenv("KFM_RUN_ID"); env != nullptr && *env != '\0') {
-    run_id = env;
-    if (Status s = otel::CheckPathComponent("KFM_RUN_ID", run_id); !s.ok())
-      return fail(s.message());
-  } else {
-    run_id = pipeline::GenerateRunId();
-    std::cerr << "kfm-energy: KFM_RUN_ID not set; this run is " << run_id << "\n";
-  }
-  auto tables = carbon::LoadTablesFromEnv();
-  if (!tables.ok()) return fail(tables.status().message());
-  const std::string region = carbon::RegionFromEnv();
-  if (auto factor = (*tables)->Lookup(region, std::time(nullptr)); !factor.ok())
-    return fail(factor.status().message());
-  auto embodied = carbon::LoadEmbodied(otel::HomeFromEnv() / "host.json");
-  if (!embodied.ok()) return fail(embodied.status().message());
-  auto config = meter::MeterConfig::FromEnv();
-  if (!config.ok()) return fail(config.status().message());
-  auto exporter_config = otel::ExporterConfigFromEnv();
-  if (!exporter_config.ok()) return fail(exporter_config.status().message());
-  auto pushgateway = otel::PushgatewayUrlFromEnv();
-  if (!pushgateway.ok()) return fail(pushgateway.status().message());
+  auto env = pipeline::RunEnvironmentFromEnv();
+  if (!env.ok()) return fail(env.status().message());
+  if (env->run_id_generated)
+    std::cerr << "kfm-energy: KFM_RUN_ID not set; this run is " << env->run_id << "\n";
+  for (const auto& warning : env->warnings) std::cerr << "kfm-energy: " << warning << "\n";
   auto accounting_mode = meter::ParseAccountingMode(options.accounting);
   if (!accounting_mode.ok()) return fail(accounting_mode.status().message());
-
-  std::optional<otel::SpanContext> parent;
-  if (const char* tp = std::getenv("TRACEPARENT"); tp != nullptr && *tp != '\0') {
-    parent = otel::ParseTraceparent(tp);
-    if (!parent) std::cerr << "kfm-energy: ignoring malformed TRACEPARENT '" << tp << "'\n";
-  }
 
   // Signals are blocked before the sampler thread exists, so only this thread receives them.
   pipeline::SignalBlock signals;
   meter::BecomeSubreaper();
-  meter::SelectedSources sources = meter::SelectSources(*config);
+  meter::SelectedSources sources = meter::SelectSources(env->meter);
   for (const auto& warning : sources.warnings) std::cerr << "kfm-energy: " << warning << "\n";
   std::string accounting_note;
   auto accounting = meter::MakeCpuAccounting(*accounting_mode, &accounting_note);
   if (*accounting_mode == meter::AccountingMode::kCgroup && accounting->kind() != "cgroup") {
     return fail("--cpu-accounting cgroup: " + accounting_note);
   }
+  const pipeline::NodeRunRequest request =
+      pipeline::MakeNodeRequest(*env, sources, accounting->kind(), options.node, options.domain,
+                                options.pipeline_kind, options.command, options.service_name);
 
-  pipeline::NodeRunRequest request;
-  request.meta.run_id = run_id;
-  request.meta.node = options.node;
-  request.meta.domain = options.domain;
-  request.meta.pipeline_kind = options.pipeline_kind;
-  request.meta.command = options.command;
-  request.meta.cpu_method = sources.cpu_method;
-  request.meta.dram_method = sources.dram_method;
-  request.meta.gpu_method = sources.gpu_method;
-  request.meta.cpu_accounting = std::string(accounting->kind());
-  request.meta.sample_interval = config->sample_interval;
-  char host[HOST_NAME_MAX + 1] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  request.meta.hostname = host;
-  request.service_name =
-      options.service_name.empty() ? "kfm.etl." + options.node : options.service_name;
-  request.home = otel::HomeFromEnv();
-  request.parent = parent;
-  if (const char* ts = std::getenv("TRACESTATE"); parent && ts != nullptr) request.trace_state = ts;
-  request.tables = *tables;
-  request.region = region;
-  request.embodied = *embodied;
-
-  meter::Sampler sampler(std::move(sources), std::move(accounting), config->sample_interval);
+  meter::Sampler sampler(std::move(sources), std::move(accounting), env->meter.sample_interval);
   sampler.Start();
   pipeline::NodeRunResult result = pipeline::RunNode(request, sampler, signals);
   sampler.Stop();
 
   // The bundle files are written; now the network, which may be slow or down.
   for (const auto& line :
-       pipeline::ExportNodeTelemetry(*exporter_config, request.home, result, *pushgateway)) {
+       pipeline::ExportNodeTelemetry(env->exporter, request.home, result, env->pushgateway_url)) {
     result.warnings.push_back(line);
   }
   for (const auto& warning : result.warnings) std::cerr << "kfm-energy: " << warning << "\n";

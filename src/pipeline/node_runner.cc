@@ -100,8 +100,14 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
 
   result.report = report_file.empty() ? NodeReport{} : ReadNodeReport(report_file);
   if (!report_file.empty()) ::unlink(report_file.c_str());
-  for (const auto& problem : result.report.problems) result.warnings.push_back(problem);
+  FinishNode(request, context, result);
+  return result;
+}
 
+void FinishNode(const NodeRunRequest& request, const otel::SpanContext& context,
+                NodeRunResult& result) {
+  const NodeMeta& meta = request.meta;
+  for (const auto& problem : result.report.problems) result.warnings.push_back(problem);
   auto scored =
       carbon::ScoreNode(*request.tables, CarbonInput(meta, result.measurement, result.report,
                                                      context, request.region, request.embodied));
@@ -128,13 +134,11 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
   result.metrics =
       BuildNodeMetrics(meta, result.measurement, result.figures, result.report, result.carbon);
   result.resource = otel::MakeResource(request.service_name, meta.run_id, meta.component);
-  const otel::Resource& resource = result.resource;
   std::string warning;
-  Status written = WriteNodeBundles(request.home, meta.run_id, resource, result.span, record,
+  Status written = WriteNodeBundles(request.home, meta.run_id, result.resource, result.span, record,
                                     result.carbon, &warning);
   if (!warning.empty()) result.warnings.push_back(warning);
   if (!written.ok()) result.warnings.push_back("telemetry not written: " + written.message());
-  return result;
 }
 
 Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,

@@ -47,6 +47,12 @@ struct NodeRunResult {
 NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
                       const SignalBlock& signals);
 
+// The rest of a node once it has ended (`result` holds its outcome, measurement and report):
+// carbon, the span, the energy and carbon records, the metrics, and the bundle files. RunNode
+// ends with it; the in-process Telemetry API calls it for its own spans.
+void FinishNode(const NodeRunRequest& request, const otel::SpanContext& context,
+                NodeRunResult& result);
+
 // Writes the span (OTLP JSON line), the energy record and the carbon record into the run's
 // bundle files.
 Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,
