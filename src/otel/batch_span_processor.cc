@@ -79,7 +79,7 @@ BatchSpanProcessor::~BatchSpanProcessor() {
 
 void BatchSpanProcessor::OnEnd(SpanData span) {
   State& s = *state_;
-  bool full_batch = false;
+  bool wake = false;
   {
     std::lock_guard lock(s.mutex);
     if (s.stopping || s.queue.size() >= s.max_queue_size) {
@@ -88,10 +88,11 @@ void BatchSpanProcessor::OnEnd(SpanData span) {
     }
     s.queue.push_back(std::move(span));
     ++s.stats.queued;
-    // The queue grows one span at a time, so it passes through every size: wake once per batch.
-    full_batch = s.queue.size() == s.max_batch_size;
+    // The queue grows one span at a time, so it passes through every size: wake the thread
+    // when it has been idle (its schedule delay starts) and when a batch is full.
+    wake = s.queue.size() == 1 || s.queue.size() == s.max_batch_size;
   }
-  if (full_batch) s.wake.notify_one();
+  if (wake) s.wake.notify_one();
 }
 
 bool BatchSpanProcessor::ForceFlush(Clock::time_point deadline) {
@@ -167,7 +168,10 @@ void BatchSpanProcessor::Run(const std::shared_ptr<State>& state) {
     const auto deadline = s.ExportDeadline(now);
     lock.unlock();
     const ExportResult result = s.export_spans(s.resource, std::move(batch), deadline);
-    batch.clear();  // whatever the exporter left of it
+    // Whatever the exporter left of it goes; the buffer stays as large as this batch, so that
+    // the next swap hands OnEnd a queue that need not grow.
+    batch.clear();
+    batch.reserve(count);
     lock.lock();
     s.handled += static_cast<int64_t>(count);
     (result == ExportResult::kSuccess ? s.stats.exported : s.stats.failed) +=

@@ -1,7 +1,7 @@
 // The OpenTelemetry SDK's batch span processor (OTEL_BSP_*): OnEnd only moves a span into a
-// bounded queue; one exporter thread hands batches to the exporter callback, one export at a
-// time, each bounded by the export timeout, and Shutdown force-flushes within its deadline.
-// The class is thread-safe. No concurrent call to any API of this type causes a data race.
+// bounded queue, and one exporter thread hands batches to the export callback, one at a time,
+// each bounded by the export timeout; Shutdown force-flushes within its deadline. The class is
+// thread-safe: no concurrent call to any API of this type causes a data race.
 //
 // A span that finds the queue full (or arrives after Shutdown) is dropped, as the
 // specification says, and counted in stats(). Drops only affect OTLP delivery: the bundle

@@ -161,6 +161,19 @@ TEST(BatchSpanProcessorTest, ScheduleDelayExportsAPartialBatch) {
   EXPECT_EQ(exporter->batches()[0].size(), 3u);
 }
 
+// The exporter thread, idle on an empty queue, slept through the first spans of a partial
+// batch: only a full batch woke it, so the schedule delay never started.
+TEST(BatchSpanProcessorTest, SpanIntoAnEmptyQueueWakesTheIdleExporterThread) {
+  auto exporter = std::make_shared<RecordingExporter>();
+  BatchSpanProcessor processor(Options(100, 512, milliseconds(50)), exporter->Function(exporter));
+  processor.OnEnd(NamedSpan("first"));
+  ASSERT_TRUE(processor.ForceFlush(Clock::now() + kPatience));
+  // Give the thread time to go back to waiting on the empty queue; the test holds either way.
+  std::this_thread::sleep_for(milliseconds(200));
+  processor.OnEnd(NamedSpan("second"));
+  EXPECT_TRUE(exporter->WaitForSpans(2)) << "no flush: the schedule delay alone exports it";
+}
+
 TEST(BatchSpanProcessorTest, PartialBatchWaitsForTheScheduleDelay) {
   auto exporter = std::make_shared<RecordingExporter>();
   BatchSpanProcessor processor(Options(100, 512, kHour), exporter->Function(exporter));
