@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <queue>
+#include <span>
 #include <sstream>
 #include <unordered_map>
 
@@ -19,11 +20,12 @@
 namespace kfm::pipeline {
 namespace {
 
-using Keys = std::vector<std::string_view>;
-const Keys kTopKeys = {"pipeline", "region", "defaults", "nodes"};
-const Keys kDefaultKeys = {"domain", "pipeline_kind", "timeout", "retries", "production", "env"};
-const Keys kNodeKeys = {"run", "shell",   "needs",   "domain",    "pipeline_kind",
-                        "env", "timeout", "retries", "production"};
+using Keys = std::span<const std::string_view>;
+constexpr std::string_view kTopKeys[] = {"pipeline", "region", "defaults", "nodes"};
+constexpr std::string_view kDefaultKeys[] = {"domain",  "pipeline_kind", "timeout",
+                                             "retries", "production",    "env"};
+constexpr std::string_view kNodeKeys[] = {"run", "shell",   "needs",   "domain",    "pipeline_kind",
+                                          "env", "timeout", "retries", "production"};
 constexpr int kMaxRetries = 10;
 
 // One key of a YAML map, in file order, with the nodes that carry its marks.
@@ -59,7 +61,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 }
 
 // The closest of `candidates` within edit distance 2 (the first one on a tie), or "".
-std::string Closest(std::string_view word, const std::vector<std::string_view>& candidates) {
+std::string Closest(std::string_view word, Keys candidates) {
   std::string best;
   size_t best_distance = 3;
   for (std::string_view c : candidates) {
@@ -72,7 +74,7 @@ std::string Closest(std::string_view word, const std::vector<std::string_view>& 
   return best;
 }
 
-std::string Join(const Keys& keys) {
+std::string Join(Keys keys) {
   std::string out;
   for (std::string_view k : keys) {
     if (!out.empty()) out += ", ";
@@ -135,7 +137,7 @@ class Loader {
     return Error(e, field, "expected " + std::string(expected) + ", got " + Describe(e.value));
   }
 
-  Status Entries(const YAML::Node& map, const std::string& path, const Keys* known,
+  Status Entries(const YAML::Node& map, const std::string& path, std::optional<Keys> known,
                  std::vector<Entry>& out) const;
   Result<std::string> String(const Entry& e, const std::string& field) const;
   Status Setting(const Entry& e, const std::string& path, Settings& s, bool& handled) const;
@@ -147,7 +149,7 @@ class Loader {
   std::string file_;
 };
 
-Status Loader::Entries(const YAML::Node& map, const std::string& path, const Keys* known,
+Status Loader::Entries(const YAML::Node& map, const std::string& path, std::optional<Keys> known,
                        std::vector<Entry>& out) const {
   std::unordered_map<std::string, int> first_line;
   for (auto it = map.begin(); it != map.end(); ++it) {
@@ -157,7 +159,7 @@ Status Loader::Entries(const YAML::Node& map, const std::string& path, const Key
       return Error(it->first.Mark(), path.empty() ? "(top level)" : path,
                    "expected a key, got " + Describe(it->first));
     }
-    if (known != nullptr && std::find(known->begin(), known->end(), e.key) == known->end()) {
+    if (known && std::find(known->begin(), known->end(), e.key) == known->end()) {
       std::string what = "unknown key \"" + e.key + "\"";
       if (std::string near = Closest(e.key, *known); !near.empty()) {
         what += " (did you mean \"" + near + "\"?)";
@@ -224,7 +226,7 @@ Status Loader::Setting(const Entry& e, const std::string& path, Settings& s, boo
   } else if (e.key == "env") {
     if (!e.value.IsMap()) return WrongType(e, field, "a map of variable name -> value");
     std::vector<Entry> vars;
-    if (Status st = Entries(e.value, field, nullptr, vars); !st.ok()) return st;
+    if (Status st = Entries(e.value, field, std::nullopt, vars); !st.ok()) return st;
     for (const Entry& var : vars) {
       const std::string var_field = field + "." + var.key;
       if (!ValidVariableName(var.key)) {
@@ -261,7 +263,7 @@ Status Loader::Node(const Entry& e, const Settings& defaults, NodeSpec& node,
   }
   if (!e.value.IsMap()) return WrongType(e, path, "a map with `run` or `shell`");
   std::vector<Entry> entries;
-  if (Status st = Entries(e.value, path, &kNodeKeys, entries); !st.ok()) return st;
+  if (Status st = Entries(e.value, path, Keys(kNodeKeys), entries); !st.ok()) return st;
 
   Settings s = defaults;
   const Entry* command = nullptr;
@@ -414,7 +416,7 @@ Result<PipelineSpec> Loader::Load(std::string_view yaml, const std::filesystem::
                  "expected a map with `pipeline` and `nodes`, got " + Describe(root));
   }
   std::vector<Entry> top;
-  if (Status st = Entries(root, "", &kTopKeys, top); !st.ok()) return st;
+  if (Status st = Entries(root, "", Keys(kTopKeys), top); !st.ok()) return st;
   auto find = [&](std::string_view key) -> const Entry* {
     auto it = std::find_if(top.begin(), top.end(), [&](const Entry& e) { return e.key == key; });
     return it == top.end() ? nullptr : &*it;
@@ -440,7 +442,7 @@ Result<PipelineSpec> Loader::Load(std::string_view yaml, const std::filesystem::
   if (const Entry* d = find("defaults")) {
     if (!d->value.IsMap()) return WrongType(*d, "defaults", "a map");
     std::vector<Entry> entries;
-    if (Status st = Entries(d->value, "defaults", &kDefaultKeys, entries); !st.ok()) return st;
+    if (Status st = Entries(d->value, "defaults", Keys(kDefaultKeys), entries); !st.ok()) return st;
     for (const Entry& e : entries) {
       bool handled = false;
       if (Status st = Setting(e, "defaults", defaults, handled); !st.ok()) return st;
@@ -456,7 +458,7 @@ Result<PipelineSpec> Loader::Load(std::string_view yaml, const std::filesystem::
     return Error(*nodes, "nodes", "no nodes; a pipeline needs at least one");
   }
   std::vector<Entry> entries;
-  if (Status st = Entries(nodes->value, "nodes", nullptr, entries); !st.ok()) return st;
+  if (Status st = Entries(nodes->value, "nodes", std::nullopt, entries); !st.ok()) return st;
   std::vector<YAML::Mark> node_marks;
   std::vector<std::vector<YAML::Mark>> need_marks(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
