@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Start with `kfm-energy probe` (which energy sources this machine has), then wrap a job:\n"
       "  kfm-energy run --node usgs_gauges --domain hydro -- python etl/usgs.py\n"
+      "or run a whole DAG: kfm-energy pipeline run examples/nightly/pipeline.yaml\n"
       "Files go to $KFM_HOME (default ./kfm-data). Exit codes: 0 ok, 1 the work failed,\n"
       "2 bad usage or input; `run` returns the wrapped command's own status.");
   app.require_subcommand(1);
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   kfm::cli::AddVersionCommand(app, exit_code);
   kfm::cli::AddProbeCommand(app, exit_code);
   kfm::cli::AddRunCommand(app, exit_code);
+  kfm::cli::AddPipelineCommand(app, exit_code);
   kfm::cli::AddValidateCommand(app, exit_code);
   kfm::cli::AddFlushCommand(app, exit_code);
   kfm::cli::AddCarbonCommand(app, exit_code);

@@ -129,6 +129,10 @@ void FinishNode(const NodeRunRequest& request, const otel::SpanContext& context,
   result.span = BuildNodeSpan(meta, result.measurement, result.figures, result.report,
                               result.outcome, result.carbon, context, parent);
   result.span.trace_state = request.trace_state;
+  for (const auto& [key, value] : result.extra_attributes)
+    otel::SetAttribute(result.span.attributes, key, value);
+  result.span.events.insert(result.span.events.end(), result.extra_events.begin(),
+                            result.extra_events.end());
   const nlohmann::json record = BuildEnergyRecord(meta, result.measurement, result.figures,
                                                   result.report, result.outcome, context);
   result.metrics =
@@ -175,25 +179,35 @@ std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
                                              const std::filesystem::path& home,
                                              const NodeRunResult& result,
                                              const std::string& pushgateway_url) {
+  TelemetryBatch batch{result.resource, {result.span}, result.metrics, {}};
+  std::string run_id, node;
+  for (const auto& [key, value] : result.span.attributes) {
+    if (key == "kfm.run_id") run_id = std::get<std::string>(value);
+    if (key == "kfm.node") node = std::get<std::string>(value);
+  }
+  batch.pushes.push_back({run_id, node, result.metrics});
+  return ExportTelemetry(config, home, batch, pushgateway_url);
+}
+
+std::vector<std::string> ExportTelemetry(const otel::ExporterConfig& config,
+                                         const std::filesystem::path& home,
+                                         const TelemetryBatch& batch,
+                                         const std::string& pushgateway_url) {
   std::vector<std::string> lines;
   if (!pushgateway_url.empty()) {
-    const auto& span_attrs = result.span.attributes;
-    std::string run_id, node;
-    for (const auto& [key, value] : span_attrs) {
-      if (key == "kfm.run_id") run_id = std::get<std::string>(value);
-      if (key == "kfm.node") node = std::get<std::string>(value);
+    for (const auto& push : batch.pushes) {
+      const Status pushed = otel::PushToGateway(pushgateway_url, push.run_id, push.node,
+                                                push.metrics, std::chrono::milliseconds(5000));
+      if (!pushed.ok()) lines.push_back(pushed.message());
     }
-    const Status pushed = otel::PushToGateway(pushgateway_url, run_id, node, result.metrics,
-                                              std::chrono::milliseconds(5000));
-    if (!pushed.ok()) lines.push_back(pushed.message());
   }
   const bool console = config.traces.exporter == "console" || config.metrics.exporter == "console";
   if (config.sdk_disabled || (!console && !config.traces.enabled && !config.metrics.enabled)) {
     return lines;  // nothing to encode: the bundle files are the record
   }
-  const auto metrics = otel::BuildMetricsRequest(result.resource, result.metrics, KFM_VERSION);
+  const auto metrics = otel::BuildMetricsRequest(batch.resource, batch.metrics, KFM_VERSION);
   if (config.traces.exporter == "console") {
-    const auto traces = otel::BuildTraceRequest(result.resource, {result.span}, KFM_VERSION);
+    const auto traces = otel::BuildTraceRequest(batch.resource, batch.spans, KFM_VERSION);
     std::fprintf(stderr, "%s\n", otel::ToOtlpJson(traces).c_str());
   }
   if (config.metrics.exporter == "console")
@@ -238,7 +252,7 @@ std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
     auto traces_exporter =
         std::make_shared<otel::OtlpExporter>(config, otel::Spool(home / "telemetry" / "spool"));
     otel::BatchSpanProcessor processor(
-        {.batch = config.batch, .resource = result.resource},
+        {.batch = config.batch, .resource = batch.resource},
         [traces_exporter, outcome, deadline](const otel::Resource& resource,
                                              std::vector<otel::SpanData>&& spans,
                                              std::chrono::steady_clock::time_point until) {
@@ -251,7 +265,7 @@ std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
           outcome->sent = std::move(sent);
           return delivered ? otel::ExportResult::kSuccess : otel::ExportResult::kFailure;
         });
-    processor.OnEnd(result.span);
+    for (const auto& span : batch.spans) processor.OnEnd(span);
     // The exporter stops retrying at the deadline; its last attempt (at most one transport
     // timeout) and the spool write get that much more, so a span is spooled, never lost.
     const auto last_attempt =

@@ -42,6 +42,9 @@ struct NodeRunResult {
   otel::SpanData span;
   std::vector<otel::MetricData> metrics;
   std::vector<std::string> warnings;  // file problems, report problems: shown, never fatal
+  // Set before FinishNode by a runner that knows more (attempts, timeouts): added to the span.
+  otel::Attributes extra_attributes;
+  std::vector<otel::SpanEvent> extra_events;
 };
 
 NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
@@ -69,6 +72,27 @@ std::vector<std::string> ExportNodeTelemetry(const otel::ExporterConfig& config,
                                              const std::filesystem::path& home,
                                              const NodeRunResult& result,
                                              const std::string& pushgateway_url = {});
+
+// Spans and metrics of one resource, sent together; `pushes` go to the Pushgateway, one
+// group per node.
+struct TelemetryBatch {
+  struct Push {
+    std::string run_id;
+    std::string node;
+    std::vector<otel::MetricData> metrics;
+  };
+  otel::Resource resource;
+  std::vector<otel::SpanData> spans;
+  std::vector<otel::MetricData> metrics;
+  std::vector<Push> pushes;
+};
+
+// ExportNodeTelemetry for any number of spans: the spans through the batch span processor,
+// the metrics in one request, everything bounded by one export timeout.
+std::vector<std::string> ExportTelemetry(const otel::ExporterConfig& config,
+                                         const std::filesystem::path& home,
+                                         const TelemetryBatch& batch,
+                                         const std::string& pushgateway_url = {});
 
 // The short human summary printed on stderr after a node.
 std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& result);
