@@ -90,6 +90,10 @@ Result<std::string> Fetch(const std::string& source, const FetchOptions& options
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
+    if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL) {
+      // A bad URL stays bad: no retries, and it is the caller's input that is wrong.
+      return Status::InvalidArgument(source + ": " + curl_easy_strerror(code));
+    }
     if (code != CURLE_OK) {
       last_error = Status::Unavailable(source + ": " + curl_easy_strerror(code));
       continue;

@@ -45,19 +45,23 @@ std::string Number(double value) {
   return text;
 }
 
-// "2 m above ground" -> "2m", "500 mb" -> "500mb", others with '_' for anything not [A-Za-z0-9].
+// "2 m above ground" -> "2m", "500 mb" -> "500mb", "5000-2000 m above ground" -> "5000_2000m";
+// CF names: letters, digits and underscores only.
 std::string LevelSuffix(const std::string& level) {
+  std::string text = level;
   const std::string above = " m above ground";
-  if (level.size() > above.size() && level.ends_with(above))
-    return level.substr(0, level.size() - above.size()) + "m";
-  if (level.size() > 3 && level.ends_with(" mb")) return level.substr(0, level.size() - 3) + "mb";
+  if (text.size() > above.size() && text.ends_with(above)) {
+    text = text.substr(0, text.size() - above.size()) + "m";
+  } else if (text.size() > 3 && text.ends_with(" mb")) {
+    text = text.substr(0, text.size() - 3) + "mb";
+  }
   std::string out;
-  for (char c : level) {
+  for (char c : text) {
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     if (alnum) {
       out.push_back(c);
-    } else if (c == '.' || c == '-') {
-      out.push_back(c == '.' ? 'p' : '_');
+    } else if (c == '.') {
+      out.push_back('p');
     } else if (!out.empty() && out.back() != '_') {
       out.push_back('_');
     }
