@@ -79,9 +79,9 @@ uint64_t BigEndian(std::string_view bytes, size_t at, size_t count) {
   return value;
 }
 
-// Length of the GRIB2 message starting at `at`, or a description of what is wrong there.
-Result<int64_t> FramedLength(std::string_view bytes, size_t at, const std::string& what) {
-  const std::string where = what + " at byte " + std::to_string(at) + ": ";
+// Length of the GRIB2 message starting at `at`, or what is wrong there (`where` names it).
+Result<int64_t> FramedLength(std::string_view bytes, size_t at, const std::string& where_text) {
+  const std::string where = where_text + ": ";
   if (bytes.size() - at < 16 || bytes.substr(at, 4) != "GRIB")
     return Status::InvalidArgument(where + "not a GRIB message (no 'GRIB' indicator)");
   const int edition = static_cast<unsigned char>(bytes[at + 7]);
@@ -149,7 +149,7 @@ std::string MessageIdentity::Describe() const {
 }
 
 Result<GribField> DecodeMessage(std::string_view bytes, const std::string& what) {
-  auto length = FramedLength(bytes, 0, what);
+  auto length = FramedLength(bytes, 0, what);  // `what` already holds the byte range
   if (!length.ok()) return length.status();
   if (*length != static_cast<int64_t>(bytes.size())) {
     return Status::InvalidArgument(what + ": " + std::to_string(bytes.size()) +
@@ -226,7 +226,7 @@ Result<std::vector<ScannedMessage>> ScanMessages(std::string_view bytes, const s
   std::vector<ScannedMessage> messages;
   size_t at = 0;
   while (at < bytes.size()) {
-    auto length = FramedLength(bytes, at, what);
+    auto length = FramedLength(bytes, at, what + " at byte " + std::to_string(at));
     if (!length.ok()) return length.status();
     const std::string_view message = bytes.substr(at, static_cast<size_t>(*length));
     Handle handle = Open(message);

@@ -102,8 +102,9 @@ std::string GridText(const LambertGrid& g) {
 }
 
 std::string DatasetName(const std::string& out_dir) {
-  std::string name = fs::path(out_dir).lexically_normal().filename().string();
-  if (name.empty() || name == ".") name = fs::absolute(out_dir).lexically_normal().filename();
+  fs::path dir = fs::absolute(out_dir).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // "datasets/hrrr/"
+  const std::string name = dir.filename().string();
   return name.empty() ? "hrrr" : name;
 }
 

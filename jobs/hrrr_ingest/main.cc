@@ -8,6 +8,7 @@
 
 #include "ingest.h"
 #include "kfm/telemetry.h"
+#include "message_fetch.h"
 
 namespace {
 
@@ -64,7 +65,9 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (!variables.empty()) options.variables = variables;
-  for (int k = 0; k < argc; ++k) options.command_line += (k ? " " : "") + std::string(argv[k]);
+  // For the history attribute; URLs lose their query strings, which may carry keys.
+  for (int k = 0; k < argc; ++k)
+    options.command_line += (k ? " " : "") + kfm::jobs::hrrr::RedactedSource(argv[k]);
 
   try {
     auto tel = kfm::energy::Telemetry::from_env("kfm.etl.hrrr_ingest");

@@ -364,13 +364,14 @@ TEST_F(HrrrIngestJobTest, OverHttpWithoutIdxTheWholeFileIsFetched) {
 
 TEST_F(HrrrIngestJobTest, DirectoryInputWritesOneVersionPerCycle) {
   gen::Generate(In(), "hrrr.t00z.wrfsfcf07.grib2", {"--fcst", "7"});
-  const auto result = Run({"--input", In(), "--out", Out()});
+  const auto result = Run({"--input", In(), "--out", Out() + "/"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_TRUE(fs::exists(Output()));
   EXPECT_TRUE(fs::exists(Out() + "/20261125T00z_f07/hrrr_kansas.nc"));
   const NodeReport report = ReadReport(ReportPath());
   ASSERT_EQ(report.datasets.size(), 2u);
   EXPECT_EQ(report.datasets[1][1], "20261125T00z_f07");
+  EXPECT_EQ(report.datasets[1][0], "hrrr");  // the name survives a trailing '/' on --out
   NcFile nc(Output());
   EXPECT_EQ(report.records,
             2 * 3 * static_cast<int64_t>(nc.Numbers("", "kfm_points_in_bbox").at(0)));
