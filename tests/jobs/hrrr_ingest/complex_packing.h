@@ -1,5 +1,5 @@
 // Test-side GRIB2 encoder for data representation template 5.3 (complex packing with
-// second-order spatial differencing, the packing of NCEP's HRRR files), used by the input
+// second-order spatial differencing, as NCEP's g2 library writes it), used by the input
 // generator because ecCodes 2.28 (Debian 12) encodes grid_complex_spatial_differencing wrongly:
 // it writes orderOfSpatialDifferencing 0 and the values it packs do not decode back (upstream
 // later changed that default, ECC-2060). ecCodes still decodes what this writes, and that is

@@ -4,8 +4,8 @@
 // of radius 6371229 m, grid-relative winds) and only coarsens the spacing: at --dx-km 30 every
 // point is exactly every tenth point of the real 3 km grid, so the file geolocates like HRRR
 // while holding 180 x 106 points instead of 1799 x 1059. Messages are simple-packed by ecCodes
-// or complex-packed with second-order spatial differencing (template 5.3, as NCEP packs HRRR)
-// by complex_packing.cc; every complex-packed message is decoded back with ecCodes here.
+// or complex-packed with second-order spatial differencing (template 5.3, as NCEP's g2 library
+// packs) by complex_packing.cc; every complex-packed message is decoded back with ecCodes here.
 //
 // Usage: kfm_make_hrrr_grib OUT.grib2 [--dx-km 30] [--nx N --ny N] [--date YYYYMMDD]
 //        [--hour HH] [--fcst FF] [--only NAME,NAME]
