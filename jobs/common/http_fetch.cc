@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -44,6 +45,16 @@ Result<std::string> ReadPath(const std::string& path, const std::optional<ByteRa
   return bytes;
 }
 
+// "https://host:port" of a URL, lower-cased.
+std::string Origin(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const size_t end = url.find_first_of("/?#", scheme + 3);
+  std::string origin = url.substr(0, end);
+  for (char& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return origin;
+}
+
 }  // namespace
 
 bool IsUrl(const std::string& source) {
@@ -70,26 +81,45 @@ Result<std::string> Fetch(const std::string& source, const FetchOptions& options
   Status last_error = Status::Unavailable(source + ": not tried");
   for (int attempt = 0; attempt <= options.retries; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(250 << attempt));
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) return Status::Internal("curl_easy_init failed");
+    // With headers (an API key), redirects are followed here, not by libcurl, which would
+    // send the headers to whatever host a redirect names: they go to the first origin only.
+    std::string url = source;
+    bool send_headers = true;
     std::string body;
-    curl_slist* headers = nullptr;
-    for (const auto& [name, value] : options.headers)
-      headers = curl_slist_append(headers, (name + ": " + value).c_str());
-    curl_easy_setopt(curl, CURLOPT_URL, source.c_str());
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, options.timeout_s);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "kfm-energy-jobs/" KFM_VERSION);
-    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-    if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    if (range) curl_easy_setopt(curl, CURLOPT_RANGE, range_text.c_str());
-    const CURLcode code = curl_easy_perform(curl);
+    CURLcode code = CURLE_OK;
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    for (int redirects = 0;; ++redirects) {
+      CURL* curl = curl_easy_init();
+      if (curl == nullptr) return Status::Internal("curl_easy_init failed");
+      body.clear();
+      curl_slist* headers = nullptr;
+      if (send_headers) {
+        for (const auto& [name, value] : options.headers)
+          headers = curl_slist_append(headers, (name + ": " + value).c_str());
+      }
+      curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, options.headers.empty() ? 1L : 0L);
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT, options.timeout_s);
+      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+      curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+      curl_easy_setopt(curl, CURLOPT_USERAGENT, "kfm-energy-jobs/" KFM_VERSION);
+      curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+      if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+      if (range) curl_easy_setopt(curl, CURLOPT_RANGE, range_text.c_str());
+      code = curl_easy_perform(curl);
+      status = 0;
+      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+      char* location = nullptr;
+      curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+      const std::string next = location != nullptr ? location : "";
+      curl_slist_free_all(headers);
+      curl_easy_cleanup(curl);
+      const bool redirect = code == CURLE_OK && status >= 300 && status < 400 && !next.empty();
+      if (!redirect || options.headers.empty()) break;
+      if (redirects == 10) return Status::InvalidArgument(source + ": more than 10 redirects");
+      if (Origin(next) != Origin(url)) send_headers = false;
+      url = next;
+    }
     if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL) {
       // A bad URL stays bad: no retries, and it is the caller's input that is wrong.
       return Status::InvalidArgument(source + ": " + curl_easy_strerror(code));

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
 
 namespace kfm::carbon {
 namespace {
@@ -184,38 +185,60 @@ Result<NodeCarbonInput> NodeCarbonInputFromJson(const nlohmann::json& node,
 }
 
 void MergeIntoRunDocument(nlohmann::json& doc, const std::string& run_id, const NodeCarbon& c) {
+  MergeIntoRunDocument(doc, run_id, std::vector<const NodeCarbon*>{&c});
+}
+
+void MergeIntoRunDocument(nlohmann::json& doc, const std::string& run_id,
+                          const std::vector<const NodeCarbon*>& batch) {
   if (!doc.is_object()) {
     doc = {{"schema", "kfm.carbon.v2"},
            {"run_id", run_id},
            {"nodes", nlohmann::json::array()},
            {"tables", nlohmann::json::object()}};
   }
-  auto& nodes = doc["nodes"];
-  nlohmann::json entry = NodeCarbonJson(c);
-  const auto same = std::find_if(nodes.begin(), nodes.end(), [&](const nlohmann::json& n) {
-    return n.value("span_id", "") == c.input.span_id;
-  });
-  if (same != nodes.end()) {
-    *same = std::move(entry);
-  } else {
-    nodes.push_back(std::move(entry));
-  }
-  std::stable_sort(
-      nodes.begin(), nodes.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-        return std::tuple(a.value("start_time", ""), a.value("node", ""), a.value("span_id", "")) <
-               std::tuple(b.value("start_time", ""), b.value("node", ""), b.value("span_id", ""));
-      });
-  // The tables of the nodes now in the document, each once (keys sort: a stable order).
-  nlohmann::json tables = nlohmann::json::object();
-  for (const ScoredHour& h : c.hours)
-    tables[TableKey(*h.factor.table)] = TableProvenance(*h.factor.table);
-  const nlohmann::json before = doc.value("tables", nlohmann::json::object());
-  for (const auto& node : nodes) {
-    for (const auto& hour : node.value("hours", nlohmann::json::array())) {
-      const std::string key = hour.value("table", "");
-      if (!tables.contains(key) && before.contains(key)) tables[key] = before[key];
+  auto text = [](const nlohmann::json& node, const char* key) -> std::string {
+    const auto it = node.find(key);
+    return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  nlohmann::json& nodes = doc["nodes"];
+  if (!nodes.is_array()) nodes = nlohmann::json::array();
+  nlohmann::json known_tables = doc.value("tables", nlohmann::json::object());
+  std::unordered_map<std::string, size_t> by_span;
+  for (size_t i = 0; i < nodes.size(); ++i) by_span[text(nodes[i], "span_id")] = i;
+  for (const NodeCarbon* c : batch) {
+    for (const ScoredHour& h : c->hours)
+      known_tables[TableKey(*h.factor.table)] = TableProvenance(*h.factor.table);
+    nlohmann::json entry = NodeCarbonJson(*c);
+    if (const auto it = by_span.find(c->input.span_id); it != by_span.end()) {
+      nodes[it->second] = std::move(entry);
+    } else {
+      by_span[c->input.span_id] = nodes.size();
+      nodes.push_back(std::move(entry));
     }
   }
+  // Sorted by start time, node and span id: the same document whatever order nodes finished.
+  using Key = std::tuple<std::string, std::string, std::string>;
+  std::vector<std::pair<Key, nlohmann::json>> keyed;
+  keyed.reserve(nodes.size());
+  for (auto& node : nodes) {
+    Key key{text(node, "start_time"), text(node, "node"), text(node, "span_id")};
+    keyed.emplace_back(std::move(key), std::move(node));
+  }
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  nlohmann::json sorted = nlohmann::json::array();
+  for (auto& [key, node] : keyed) sorted.push_back(std::move(node));
+  // The tables of the nodes now in the document, each once (keys sort: a stable order).
+  nlohmann::json tables = nlohmann::json::object();
+  for (const auto& node : sorted) {
+    const auto hours = node.find("hours");
+    if (hours == node.end()) continue;
+    for (const auto& hour : *hours) {
+      const std::string key = text(hour, "table");
+      if (!tables.contains(key) && known_tables.contains(key)) tables[key] = known_tables[key];
+    }
+  }
+  doc["nodes"] = std::move(sorted);
   doc["tables"] = std::move(tables);
 }
 
@@ -227,6 +250,7 @@ Result<nlohmann::json> RescoreDocument(const nlohmann::json& original, const Tab
   }
   const std::string run_id = original.value("run_id", "");
   nlohmann::json doc;
+  std::vector<NodeCarbon> rescored;
   size_t index = 0;
   for (const auto& node : original["nodes"]) {
     const std::string at = where + ": /nodes/" + std::to_string(index++);
@@ -234,9 +258,12 @@ Result<nlohmann::json> RescoreDocument(const nlohmann::json& original, const Tab
     if (!input.ok()) return input.status();
     auto scored = ScoreNode(tables, std::move(*input));
     if (!scored.ok()) return Status::InvalidArgument(at + ": " + scored.status().message());
-    MergeIntoRunDocument(doc, run_id, *scored);
+    rescored.push_back(std::move(*scored));
   }
-  if (doc.is_null()) return Status::InvalidArgument(where + ": /nodes: empty");
+  if (rescored.empty()) return Status::InvalidArgument(where + ": /nodes: empty");
+  std::vector<const NodeCarbon*> batch;
+  for (const NodeCarbon& c : rescored) batch.push_back(&c);
+  MergeIntoRunDocument(doc, run_id, batch);
   return doc;
 }
 

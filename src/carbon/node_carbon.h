@@ -80,6 +80,8 @@ Result<NodeCarbonInput> NodeCarbonInputFromJson(const nlohmann::json& node,
 // Adds (or replaces, by span id) the node in the run's carbon document, keeping nodes sorted
 // by start time, node and span id and listing each table used once, sorted.
 void MergeIntoRunDocument(nlohmann::json& doc, const std::string& run_id, const NodeCarbon& carbon);
+void MergeIntoRunDocument(nlohmann::json& doc, const std::string& run_id,
+                          const std::vector<const NodeCarbon*>& batch);
 
 // The run's carbon document scored again with `tables` from the inputs it records (energy per
 // hour, region, records, embodied): with the same tables, the same document. `where` names

@@ -105,7 +105,7 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
 }
 
 void FinishNode(const NodeRunRequest& request, const otel::SpanContext& context,
-                NodeRunResult& result) {
+                NodeRunResult& result, Documents documents) {
   const NodeMeta& meta = request.meta;
   for (const auto& problem : result.report.problems) result.warnings.push_back(problem);
   auto scored =
@@ -133,45 +133,55 @@ void FinishNode(const NodeRunRequest& request, const otel::SpanContext& context,
     otel::SetAttribute(result.span.attributes, key, value);
   result.span.events.insert(result.span.events.end(), result.extra_events.begin(),
                             result.extra_events.end());
-  const nlohmann::json record = BuildEnergyRecord(meta, result.measurement, result.figures,
-                                                  result.report, result.outcome, context);
+  result.energy_record = BuildEnergyRecord(meta, result.measurement, result.figures, result.report,
+                                           result.outcome, context);
   result.metrics =
       BuildNodeMetrics(meta, result.measurement, result.figures, result.report, result.carbon);
   result.resource = otel::MakeResource(request.service_name, meta.run_id, meta.component);
-  std::string warning;
-  Status written = WriteNodeBundles(request.home, meta.run_id, result.resource, result.span, record,
-                                    result.carbon, &warning);
-  if (!warning.empty()) result.warnings.push_back(warning);
+  // The span line first: appending is cheap and never loses an earlier node's line.
+  Status written = otel::AppendLine(
+      otel::PathsForRun(request.home, meta.run_id).spans,
+      otel::ToOtlpJson(otel::BuildTraceRequest(result.resource, {result.span}, KFM_VERSION)));
+  if (documents == Documents::kWrite) {
+    std::string warning;
+    Status documents_written = WriteRunDocuments(request.home, meta.run_id, {&result}, &warning);
+    if (!warning.empty()) result.warnings.push_back(warning);
+    if (written.ok()) written = documents_written;
+  }
   if (!written.ok()) result.warnings.push_back("telemetry not written: " + written.message());
 }
 
-Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,
-                        const otel::Resource& resource, const otel::SpanData& span,
-                        const nlohmann::json& record, const carbon::NodeCarbon& carbon,
-                        std::string* warning) {
+Status WriteRunDocuments(const std::filesystem::path& home, const std::string& run_id,
+                         const std::vector<const NodeRunResult*>& nodes, std::string* warning) {
+  if (nodes.empty()) return Status::Ok();
   const otel::BundlePaths paths = otel::PathsForRun(home, run_id);
-  Status spans = otel::AppendLine(
-      paths.spans, otel::ToOtlpJson(otel::BuildTraceRequest(resource, {span}, KFM_VERSION)));
+  std::string energy_warning, carbon_warning;
   Status energy = otel::UpdateJsonDocument(
       paths.energy,
       [&](nlohmann::json& doc) {
         if (!doc.is_object())
           doc = {
               {"schema", "kfm.energy.v2"}, {"run_id", run_id}, {"nodes", nlohmann::json::array()}};
-        doc["nodes"].push_back(record);
+        for (const NodeRunResult* node : nodes) doc["nodes"].push_back(node->energy_record);
       },
-      warning);
+      &energy_warning);
+  std::vector<const carbon::NodeCarbon*> scored;
+  for (const NodeRunResult* node : nodes) {
+    if (node->carbon.summary.table && node->carbon.summary.table->meta.id != "none")
+      scored.push_back(&node->carbon);
+  }
   Status carbon_written = Status::Ok();
-  if (carbon.summary.table && carbon.summary.table->meta.id != "none") {
-    std::string carbon_warning;
+  if (!scored.empty()) {
     carbon_written = otel::UpdateJsonDocument(
         paths.carbon,
-        [&](nlohmann::json& doc) { carbon::MergeIntoRunDocument(doc, run_id, carbon); },
+        [&](nlohmann::json& doc) { carbon::MergeIntoRunDocument(doc, run_id, scored); },
         &carbon_warning);
-    if (!carbon_warning.empty() && warning != nullptr)
-      *warning += (warning->empty() ? "" : "; ") + carbon_warning;
   }
-  if (!spans.ok()) return spans;
+  if (warning != nullptr) {
+    for (const std::string* w : {&energy_warning, &carbon_warning}) {
+      if (!w->empty()) *warning += (warning->empty() ? "" : "; ") + *w;
+    }
+  }
   return energy.ok() ? carbon_written : energy;
 }
 
@@ -246,7 +256,7 @@ std::vector<std::string> ExportTelemetry(const otel::ExporterConfig& config,
     // its exporter and the outcome, because it outlives the processor if an export overruns.
     struct Outcome {
       std::mutex mutex;
-      std::optional<otel::ExportReport> sent;
+      std::vector<otel::ExportReport> sent;  // one per batch
     };
     auto outcome = std::make_shared<Outcome>();
     auto traces_exporter =
@@ -262,19 +272,23 @@ std::vector<std::string> ExportTelemetry(const otel::ExporterConfig& config,
               std::min(until, deadline));
           const bool delivered = sent.delivered;
           std::lock_guard lock(outcome->mutex);
-          outcome->sent = std::move(sent);
+          outcome->sent.push_back(std::move(sent));
           return delivered ? otel::ExportResult::kSuccess : otel::ExportResult::kFailure;
         });
-    for (const auto& span : batch.spans) processor.OnEnd(span);
     // The exporter stops retrying at the deadline; its last attempt (at most one transport
     // timeout) and the spool write get that much more, so a span is spooled, never lost.
     const auto last_attempt =
         std::max(deadline, std::chrono::steady_clock::now()) + config.traces.timeout;
+    // A pipeline hands over all its spans at once: never more than the queue holds.
+    const size_t room = static_cast<size_t>(std::max(1, config.batch.max_queue_size));
+    for (size_t i = 0; i < batch.spans.size(); ++i) {
+      if (i > 0 && i % room == 0) (void)processor.ForceFlush(last_attempt);
+      processor.OnEnd(batch.spans[i]);
+    }
     const bool finished = processor.Shutdown(last_attempt);
     std::lock_guard lock(outcome->mutex);
-    if (outcome->sent) {
-      report(otel::Signal::kTraces, *outcome->sent);
-    } else if (!finished) {
+    for (const auto& sent : outcome->sent) report(otel::Signal::kTraces, sent);
+    if (outcome->sent.empty() && !finished) {
       lines.push_back(what(otel::Signal::kTraces) +
                       " not delivered (the export overran the export timeout); the span is in " +
                       "the bundle file");

@@ -41,6 +41,7 @@ struct NodeRunResult {
   otel::Resource resource;
   otel::SpanData span;
   std::vector<otel::MetricData> metrics;
+  nlohmann::json energy_record;       // the node's entry in the energy document
   std::vector<std::string> warnings;  // file problems, report problems: shown, never fatal
   // Set before FinishNode by a runner that knows more (attempts, timeouts): added to the span.
   otel::Attributes extra_attributes;
@@ -52,16 +53,17 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
 
 // The rest of a node once it has ended (`result` holds its outcome, measurement and report):
 // carbon, the span, the energy and carbon records, the metrics, and the bundle files. RunNode
-// ends with it; the in-process Telemetry API calls it for its own spans.
+// ends with it; the in-process Telemetry API calls it for its own spans. The span line is
+// always appended at once; with kDefer the run documents are left to WriteRunDocuments, which
+// a pipeline calls for many nodes at a time.
+enum class Documents { kWrite, kDefer };
 void FinishNode(const NodeRunRequest& request, const otel::SpanContext& context,
-                NodeRunResult& result);
+                NodeRunResult& result, Documents documents = Documents::kWrite);
 
-// Writes the span (OTLP JSON line), the energy record and the carbon record into the run's
-// bundle files.
-Status WriteNodeBundles(const std::filesystem::path& home, const std::string& run_id,
-                        const otel::Resource& resource, const otel::SpanData& span,
-                        const nlohmann::json& record, const carbon::NodeCarbon& carbon,
-                        std::string* warning);
+// Adds the nodes' energy records and carbon to the run's energy and carbon documents, in one
+// locked rewrite of each.
+Status WriteRunDocuments(const std::filesystem::path& home, const std::string& run_id,
+                         const std::vector<const NodeRunResult*>& nodes, std::string* warning);
 
 // Sends the node's span and metrics where the OTEL_* configuration says (OTLP, or the console
 // exporter to stderr), after first re-sending what earlier runs left in the spool; whatever is

@@ -35,8 +35,8 @@ struct NodeSpec {
 
 struct PipelineSpec {
   std::filesystem::path file;
-  std::string name;    // `pipeline:`
-  std::string region;  // `region:`, empty when not given (KFM_REGION then applies)
+  std::string name;             // `pipeline:`
+  std::string region;           // `region:`, empty when not given (KFM_REGION then applies)
   std::vector<NodeSpec> nodes;  // in file order
   // Indices into `nodes` in an order where every node comes after all it needs.
   std::vector<size_t> topological_order;

@@ -109,6 +109,9 @@ class Runner {
   void Stop(int signal, bool from_user);
   void CheckTimeouts();
   void Reap();
+  // Writes the finished nodes' records into the run's energy and carbon documents: at most
+  // once a second while nodes finish (each write rewrites the documents), always at the end.
+  void FlushDocuments(bool force);
   [[nodiscard]] Clock::time_point NextWake() const;
   otel::SpanData RunSpan(int64_t start_ns, int64_t end_ns, const PipelineResult& result) const;
 
@@ -124,7 +127,31 @@ class Runner {
   Clock::time_point kill_at_ = Clock::time_point::max();
   std::vector<std::string> warnings_;
   bool live_drawn_ = false;
+  std::vector<NodeRunResult*> pending_documents_;
+  Clock::time_point last_flush_ = Clock::now();
 };
+
+void Runner::FlushDocuments(bool force) {
+  if (pending_documents_.empty()) return;
+  if (!force && Clock::now() - last_flush_ < std::chrono::seconds(1)) return;
+  std::string warning;
+  Status s = WriteRunDocuments(
+      env_.home, env_.run_id,
+      std::vector<const NodeRunResult*>(pending_documents_.begin(), pending_documents_.end()),
+      &warning);
+  if (!warning.empty()) warnings_.push_back(warning);
+  if (!s.ok()) warnings_.push_back("run documents not written: " + s.message());
+  // Written: keep only what the table and the export need. A long pipeline's runner stays
+  // small, and every fork of it stays cheap.
+  for (NodeRunResult* done : pending_documents_) {
+    done->energy_record = nullptr;
+    done->carbon.hours = {};
+    done->carbon.input.hours = {};
+    done->measurement.energy.hours = {};
+  }
+  pending_documents_.clear();
+  last_flush_ = Clock::now();
+}
 
 void Runner::Say(const std::string& line) {
   if (options_.progress == nullptr) return;
@@ -262,7 +289,9 @@ void Runner::Finish(size_t index, NodeOutcome outcome) {
   result.extra_attributes = {{"kfm.attempts", static_cast<int64_t>(node.attempts)},
                              {"kfm.production", node.spec->production},
                              {"kfm.pipeline", spec_.name}};
-  FinishNode(node.request, node.context, result);
+  FinishNode(node.request, node.context, result, Documents::kDefer);
+  pending_documents_.push_back(&result);
+  FlushDocuments(/*force=*/false);
   const bool ok = outcome.exit_code == 0 && outcome.signal == 0 && outcome.error.empty();
   const auto& f = result.figures;
   if (ok) {
@@ -484,8 +513,10 @@ PipelineResult Runner::Run() {
     }
     Reap();
     CheckTimeouts();
+    FlushDocuments(/*force=*/false);
     Live();
   }
+  FlushDocuments(/*force=*/true);
   const int64_t end_ns = NowUnixNs();
   const auto measured = sampler_->MeasuredJoules();
   const auto unattributed = sampler_->UnattributedJoules();

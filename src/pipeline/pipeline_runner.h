@@ -41,7 +41,7 @@ struct NodeSummary {
 struct PipelineResult {
   int exit_code = 0;  // 0 all ok; 1 a node failed; 128 + N when stopped by signal N
   int signal = 0;
-  otel::Resource resource;  // of every span of the run
+  otel::Resource resource;         // of every span of the run
   std::vector<NodeSummary> nodes;  // in file order
   otel::SpanData run_span;
   double measured_j = 0;      // whole machine, every channel counted toward the total
