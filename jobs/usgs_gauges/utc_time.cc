@@ -122,7 +122,7 @@ std::string FormatUtcHour(UtcTime time) {
   const auto day = floor<days>(time);
   const year_month_day date{day};
   const auto hour = floor<hours>(time - day).count();
-  char buffer[24];
+  char buffer[40];
   std::snprintf(buffer, sizeof buffer, "%04d%02u%02uT%02lldZ", int(date.year()),
                 unsigned(date.month()), unsigned(date.day()), static_cast<long long>(hour));
   return buffer;

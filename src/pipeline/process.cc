@@ -64,25 +64,101 @@ std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrid
 
 namespace {
 
-// fork(), or clone3(CLONE_INTO_CGROUP) when a group is given: the child is born in the group,
-// which costs a tenth of a millisecond where moving it there afterwards costs tens.
-pid_t ForkInto(int cgroup_dir_fd, bool* born_in_group) {
-  *born_in_group = false;
-#if defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
-  if (cgroup_dir_fd >= 0) {
-    struct clone_args args {};
-    args.flags = CLONE_INTO_CGROUP;
-    args.exit_signal = SIGCHLD;
-    args.cgroup = static_cast<uint64_t>(cgroup_dir_fd);
-    const long pid = ::syscall(SYS_clone3, &args, sizeof(args));
-    if (pid >= 0) {
-      *born_in_group = true;
-      return static_cast<pid_t>(pid);
+struct ChildPlan {
+  const SpawnRequest* request;
+  char* const* argv;
+  char* const* envp;
+  int report_fd;  // write end of the close-on-exec pipe that carries exec's errno
+  int unused_fd;  // read end, closed in the child
+  bool born_in_group;
+};
+
+// The child between clone and exec: async-signal-safe calls only, and with CLONE_VM it must
+// not touch the parent's heap (it may read it: the parent is suspended until exec).
+[[noreturn]] void ChildMain(void* arg) {
+  const ChildPlan& plan = *static_cast<const ChildPlan*>(arg);
+  ::close(plan.unused_fd);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE})
+    ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (!plan.born_in_group && plan.request->join_cgroup_fd >= 0) {
+    if (::write(plan.request->join_cgroup_fd, "0\n", 2) < 0) {
+      // Not fatal: the node then runs outside its group and is counted by /proc instead.
     }
-    // ENOSYS (kernel before 5.7) or EINVAL/EPERM: fall back to fork and a migration.
   }
+  ::execve(plan.request->program.c_str(), plan.argv, plan.envp);
+  const int err = errno;
+  if (::write(plan.report_fd, &err, sizeof(err)) < 0) {
+  }
+  ::_exit(127);
+}
+
+#if defined(__x86_64__) && defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
+// clone3(CLONE_VM | CLONE_VFORK [| CLONE_INTO_CGROUP]) as posix_spawn does: the child borrows
+// the parent's memory until it execs, so nothing is copied. fork() copies the page tables of
+// the whole runner (tens of MB once a pipeline has run hundreds of nodes) only for exec to
+// throw them away. The child runs ChildMain on its own stack; the parent is suspended until
+// the exec, so one stack serves every spawn. Returns -1 with errno when clone3 refuses.
+long Clone3Vfork(struct clone_args* args, ChildPlan* plan) {
+  alignas(64) static unsigned char stack[64 * 1024];
+  args->stack = reinterpret_cast<uint64_t>(stack);
+  args->stack_size = sizeof(stack);
+  long ret;
+  void (*entry)(void*) = ChildMain;
+  // The kernel keeps every register but rax, rcx and r11 across syscall, so the child still
+  // has `entry` and `plan`, on the new stack (16-byte aligned; the call pushes 8, as the ABI
+  // wants at a function's entry). ChildMain never returns.
+  asm volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "mov %[plan], %%rdi\n\t"
+      "call *%[entry]\n\t"
+      "ud2\n\t"
+      "1:\n\t"
+      : "=a"(ret)
+      : "0"(static_cast<long>(SYS_clone3)), "D"(args),
+        "S"(sizeof(*args)), [entry] "r"(entry), [plan] "r"(plan)
+      : "rcx", "r11", "memory");
+  if (ret < 0) {
+    errno = static_cast<int>(-ret);
+    return -1;
+  }
+  return ret;
+}
 #endif
-  return ::fork();
+
+// Starts the child: clone3 with CLONE_VM | CLONE_VFORK where it can (born in its cgroup when
+// a group is given), else fork(). `plan.born_in_group` says whether it was born in the group.
+pid_t StartChild(const SpawnRequest& request, ChildPlan& plan) {
+  plan.born_in_group = false;
+#if defined(__x86_64__) && defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
+  struct clone_args args {};
+  args.flags = CLONE_VM | CLONE_VFORK;
+  args.exit_signal = SIGCHLD;
+  if (request.cgroup_dir_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(request.cgroup_dir_fd);
+    plan.born_in_group = true;
+  }
+  long pid = Clone3Vfork(&args, &plan);
+  if (pid < 0 && request.cgroup_dir_fd >= 0) {
+    // EINVAL/EPERM for the group (or an older kernel): without it, and a migration instead.
+    plan.born_in_group = false;
+    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+    args.cgroup = 0;
+    pid = Clone3Vfork(&args, &plan);
+  }
+  if (pid >= 0) return static_cast<pid_t>(pid);
+    // ENOSYS (kernel before 5.3): plain fork.
+#endif
+  const pid_t pid_forked = ::fork();
+  if (pid_forked == 0) ChildMain(&plan);
+  return pid_forked;
 }
 
 }  // namespace
@@ -98,34 +174,13 @@ Result<pid_t> Spawn(const SpawnRequest& request) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0)
     return Status::IoError(std::string("pipe: ") + std::strerror(errno));
-  bool born_in_group = false;
-  const pid_t pid = ForkInto(request.cgroup_dir_fd, &born_in_group);
+  ChildPlan plan{&request, argv.data(), envp.data(), report[1], report[0], false};
+  const pid_t pid = StartChild(request, plan);
   if (pid < 0) {
     const int err = errno;
     ::close(report[0]);
     ::close(report[1]);
     return Status::IoError(std::string("fork: ") + std::strerror(err));
-  }
-  if (pid == 0) {
-    // Child: async-signal-safe calls only until exec.
-    ::close(report[0]);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE})
-      ::sigaction(sig, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (!born_in_group && request.join_cgroup_fd >= 0) {
-      if (::write(request.join_cgroup_fd, "0\n", 2) < 0) {
-        // Not fatal: the node then runs outside its group and is counted by /proc instead.
-      }
-    }
-    ::execve(request.program.c_str(), argv.data(), envp.data());
-    const int err = errno;
-    if (::write(report[1], &err, sizeof(err)) < 0) {
-    }
-    ::_exit(127);
   }
   ::close(report[1]);
   int child_errno = 0;
