@@ -10,4 +10,10 @@ endfunction()
 step(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${WORK_DIR}/prefix)
 step(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/consumer -B ${WORK_DIR}/build -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 step(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-step(${CMAKE_COMMAND} -E env KFM_SYSFS_ROOT=${SOURCE_DIR}/tests/fixtures/sysfs/no-rapl ${WORK_DIR}/build/kfm_consumer)
+step(${CMAKE_COMMAND} -E env KFM_SYSFS_ROOT=${SOURCE_DIR}/tests/fixtures/sysfs/no-rapl
+  KFM_HOME=${WORK_DIR}/home KFM_RUN_ID=consumer-1 ${WORK_DIR}/build/kfm_consumer)
+# The Telemetry API's node span landed in the bundle files.
+if(NOT EXISTS ${WORK_DIR}/home/telemetry/otel/spans-kfm-run-consumer-1.json OR
+   NOT EXISTS ${WORK_DIR}/home/telemetry/carbon/kfm-run-consumer-1.json)
+  message(FATAL_ERROR "the consumer's node span was not written under ${WORK_DIR}/home")
+endif()
