@@ -12,6 +12,18 @@ bool IsModelled(const std::string& method) { return method.rfind("model-", 0) ==
 
 }  // namespace
 
+std::string FormatFixed(double value, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", digits, value);
+  return buffer;
+}
+
+std::string FormatSignificant(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.4g", value);
+  return buffer;
+}
+
 std::string FormatUtc(int64_t unix_ns) {
   const time_t seconds = static_cast<time_t>(unix_ns / 1000000000LL);
   const long micros = static_cast<long>((unix_ns % 1000000000LL) / 1000);

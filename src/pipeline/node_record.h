@@ -76,6 +76,10 @@ std::vector<otel::MetricData> BuildNodeMetrics(const NodeMeta& meta,
                                                const NodeFigures& f, const NodeReport& report,
                                                const carbon::NodeCarbon& carbon);
 
+// For people: "12.345" (`digits` after the point) and four significant digits ("0.0005426").
+std::string FormatFixed(double value, int digits);
+std::string FormatSignificant(double value);
+
 // RFC 3339 UTC with microseconds, e.g. "2026-11-25T04:20:00.123456Z".
 std::string FormatUtc(int64_t unix_ns);
 

@@ -1,6 +1,9 @@
 #include "pipeline/node_report.h"
 
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -83,6 +86,16 @@ NodeReport ReadNodeReport(const std::filesystem::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   return ParseNodeReport(text.str(), file.string());
+}
+
+std::string MakeNodeReportFile() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kfm-node-report-XXXXXX";
+  const int fd = ::mkstemp(pattern.data());
+  if (fd < 0) return {};
+  ::close(fd);
+  return pattern;
 }
 
 }  // namespace kfm::pipeline

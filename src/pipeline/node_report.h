@@ -28,6 +28,10 @@ struct NodeReport {
 };
 
 NodeReport ParseNodeReport(std::string_view text, const std::string& file_name);
+// A fresh empty report file under $TMPDIR (or /tmp) for one node; empty when none could be
+// made.
+std::string MakeNodeReportFile();
+
 // A missing file is an empty report.
 NodeReport ReadNodeReport(const std::filesystem::path& file);
 

@@ -18,32 +18,7 @@
 #endif
 
 namespace kfm::pipeline {
-namespace {
-
-std::string MakeReportFile() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kfm-node-report-XXXXXX";
-  const int fd = ::mkstemp(pattern.data());
-  if (fd < 0) return {};
-  ::close(fd);
-  return pattern;
-}
-
-std::string Fixed(double value, int digits) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.*f", digits, value);
-  return buffer;
-}
-
-// Four significant digits: small per-record and per-run figures stay readable.
-std::string Significant(double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.4g", value);
-  return buffer;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
                       const SignalBlock& signals) {
@@ -54,7 +29,7 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
   context.span_id = otel::RandomSpanId();
   context.flags = request.parent ? request.parent->flags : 1;
 
-  const std::string report_file = MakeReportFile();
+  const std::string report_file = MakeNodeReportFile();
   if (report_file.empty())
     result.warnings.push_back("cannot create a KFM_NODE_REPORT file; counts will be missing");
 
@@ -318,35 +293,36 @@ std::string FormatSummary(const NodeRunRequest& request, const NodeRunResult& re
     out << "exited " << result.outcome.exit_code << "\n";
   }
   const bool cpu_modelled = meta.cpu_method.rfind("model-", 0) == 0;
-  out << "  duration   " << Fixed(f.duration_s, 3) << " s, CPU "
-      << Fixed(result.measurement.cpu_util_pct, 1) << "% of one core (" << meta.cpu_accounting
+  out << "  duration   " << FormatFixed(f.duration_s, 3) << " s, CPU "
+      << FormatFixed(result.measurement.cpu_util_pct, 1) << "% of one core (" << meta.cpu_accounting
       << ", " << result.measurement.samples
       << (result.measurement.samples == 1 ? " sample)\n" : " samples)\n");
-  out << "  cpu        " << Fixed(f.cpu_j, 3) << " J of " << Fixed(f.package_j, 3)
+  out << "  cpu        " << FormatFixed(f.cpu_j, 3) << " J of " << FormatFixed(f.package_j, 3)
       << " J package  [" << meta.cpu_method << (cpu_modelled ? ", MODELLED" : ", measured")
       << "]\n";
-  out << "  dram       " << Fixed(f.dram_j, 3) << " J  [" << meta.dram_method
+  out << "  dram       " << FormatFixed(f.dram_j, 3) << " J  [" << meta.dram_method
       << (meta.dram_method.rfind("model-", 0) == 0 ? ", MODELLED" : "") << "]\n";
-  out << "  gpu        " << Fixed(f.gpu_j, 3) << " J, " << Fixed(f.gpu_w_avg, 2) << " W avg  ["
-      << meta.gpu_method << "]\n";
+  out << "  gpu        " << FormatFixed(f.gpu_j, 3) << " J, " << FormatFixed(f.gpu_w_avg, 2)
+      << " W avg  [" << meta.gpu_method << "]\n";
   // Joules by device: each counted channel's share for this node.
   std::string devices;
   const auto& m = result.measurement;
   for (size_t c = 0; c < m.channels.size(); ++c) {
     if (!meter::CountsTowardTotal(m.channels[c].domain)) continue;
     devices += (devices.empty() ? "" : ", ") + m.channels[c].id + " " +
-               Fixed(m.energy.channel_attributed_j[c], 3) + " J";
+               FormatFixed(m.energy.channel_attributed_j[c], 3) + " J";
   }
   if (!devices.empty()) out << "  devices    " << devices << "\n";
   const carbon::NodeCarbon& c = result.carbon;
-  out << "  total      " << Fixed(f.total_j, 3) << " J = " << Significant(f.gco2e) << " gCO2e at "
-      << Fixed(c.intensity.value(), 1) << " g/kWh (" << c.input.region << ", "
+  out << "  total      " << FormatFixed(f.total_j, 3) << " J = " << FormatSignificant(f.gco2e)
+      << " gCO2e at " << FormatFixed(c.intensity.value(), 1) << " g/kWh (" << c.input.region << ", "
       << carbon::ResolutionName(c.summary.resolution) << ", " << c.summary.table->meta.id << " "
       << c.summary.table->meta.version << (c.summary.worst_case ? ", WORST CASE" : "") << ")\n";
   if (result.report.records_out) {
     out << "  records    " << *result.report.records_out;
-    if (f.j_per_record) out << ", " << Significant(*f.j_per_record) << " J/record";
-    if (f.gco2e_per_record) out << ", SCI " << Significant(*f.gco2e_per_record) << " gCO2e/record";
+    if (f.j_per_record) out << ", " << FormatSignificant(*f.j_per_record) << " J/record";
+    if (f.gco2e_per_record)
+      out << ", SCI " << FormatSignificant(*f.gco2e_per_record) << " gCO2e/record";
     out << "\n";
   }
   if (result.measurement.energy.substituted_intervals > 0) {

@@ -42,28 +42,6 @@ std::string Clock24() {
   return buffer;
 }
 
-std::string Fixed(double value, int digits) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.*f", digits, value);
-  return buffer;
-}
-
-std::string Significant(double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.4g", value);
-  return buffer;
-}
-
-std::string MakeReportFile() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kfm-node-report-XXXXXX";
-  const int fd = ::mkstemp(pattern.data());
-  if (fd < 0) return {};
-  ::close(fd);
-  return pattern;
-}
-
 std::string DescribeExit(int exit_code, int signal) {
   if (signal != 0) return "killed by signal " + std::to_string(signal);
   return "exit code " + std::to_string(exit_code);
@@ -179,7 +157,7 @@ void Runner::Start(size_t index) {
   node.status = NodeStatus::kRunning;
   ++node.attempts;
   if (node.attempts == 1) {
-    node.report_file = MakeReportFile();
+    node.report_file = MakeNodeReportFile();
     if (node.report_file.empty())
       warnings_.push_back(node.spec->name + ": cannot create a KFM_NODE_REPORT file");
     auto id = sampler_->AddNode(node.spec->name);
@@ -262,7 +240,7 @@ void Runner::AttemptEnded(size_t index, int exit_code, int signal) {
   node.events.push_back(std::move(event));
   NodeOutcome outcome{exit_code, signal, node.reason};
   if (node.timed_out) {
-    outcome.error = "timed out after " + Fixed(node.spec->timeout.count() / 1000.0, 0) + " s";
+    outcome.error = "timed out after " + FormatFixed(node.spec->timeout.count() / 1000.0, 0) + " s";
   }
   if (!ok && node.attempts <= node.spec->retries && !stopping_) {
     Say("retry   " + node.spec->name + " (" +
@@ -296,8 +274,8 @@ void Runner::Finish(size_t index, NodeOutcome outcome) {
   const auto& f = result.figures;
   if (ok) {
     node.status = NodeStatus::kOk;
-    Say("ok      " + node.spec->name + "  " + Fixed(f.duration_s, 1) + " s, " +
-        Fixed(f.total_j, 3) + " J, " + Significant(f.gco2e) + " gCO2e" +
+    Say("ok      " + node.spec->name + "  " + FormatFixed(f.duration_s, 1) + " s, " +
+        FormatFixed(f.total_j, 3) + " J, " + FormatSignificant(f.gco2e) + " gCO2e" +
         (result.report.records_out ? ", " + std::to_string(*result.report.records_out) + " records"
                                    : ""));
   } else {
@@ -305,7 +283,7 @@ void Runner::Finish(size_t index, NodeOutcome outcome) {
     node.reason =
         outcome.error.empty() ? DescribeExit(outcome.exit_code, outcome.signal) : outcome.error;
     Say(std::string(node.status == NodeStatus::kCancelled ? "stopped " : "FAILED  ") +
-        node.spec->name + "  " + node.reason + " after " + Fixed(f.duration_s, 1) + " s");
+        node.spec->name + "  " + node.reason + " after " + FormatFixed(f.duration_s, 1) + " s");
     SkipDownstream(index);
   }
   for (const auto& warning : result.warnings) warnings_.push_back(node.spec->name + ": " + warning);
@@ -357,8 +335,8 @@ void Runner::CheckTimeouts() {
     if (node.deadline && now >= *node.deadline && !node.term_sent) {
       node.timed_out = true;
       node.term_sent = now;
-      Say("timeout " + node.spec->name + " after " + Fixed(node.spec->timeout.count() / 1000.0, 0) +
-          " s: SIGTERM");
+      Say("timeout " + node.spec->name + " after " +
+          FormatFixed(node.spec->timeout.count() / 1000.0, 0) + " s: SIGTERM");
       ::kill(pid, SIGTERM);
     } else if (node.term_sent && now >= *node.term_sent + options_.grace) {
       ::kill(pid, SIGKILL);
@@ -656,14 +634,14 @@ std::string FormatPipelineTable(const PipelineSpec& spec, const PipelineResult& 
     const auto& f = node.result.figures;
     const bool ran = node.attempts > 0;
     out << Pad(node.name, width) << Pad(std::string(NodeStatusName(node.status)), 11)
-        << Pad(std::to_string(node.attempts), 6) << Pad(ran ? Fixed(f.duration_s, 2) : "-", 9)
-        << Pad(ran ? Fixed(f.total_j, 3) : "-", 11)
+        << Pad(std::to_string(node.attempts), 6) << Pad(ran ? FormatFixed(f.duration_s, 2) : "-", 9)
+        << Pad(ran ? FormatFixed(f.total_j, 3) : "-", 11)
         << Pad(ran ? StringAttribute(node.result.span, "energy.cpu_method") : "-", 20)
-        << Pad(ran ? Significant(f.gco2e) : "-", 11)
+        << Pad(ran ? FormatSignificant(f.gco2e) : "-", 11)
         << Pad(node.result.report.records_out ? std::to_string(*node.result.report.records_out)
                                               : "-",
                10)
-        << (f.j_per_record ? Significant(*f.j_per_record) : "-") << "\n";
+        << (f.j_per_record ? FormatSignificant(*f.j_per_record) : "-") << "\n";
     if (!node.reason.empty() && node.status != NodeStatus::kOk)
       out << "  " << node.name << ": " << node.reason << "\n";
     total_j += f.total_j;
@@ -675,12 +653,12 @@ std::string FormatPipelineTable(const PipelineSpec& spec, const PipelineResult& 
       result.run_span.end_unix_ns > result.run_span.start_unix_ns
           ? static_cast<double>(result.run_span.end_unix_ns - result.run_span.start_unix_ns) / 1e9
           : seconds;
-  out << "run " << spec.name << ": " << Fixed(run_s, 2) << " s, " << Fixed(total_j, 3)
-      << " J attributed to nodes of " << Fixed(result.measured_j, 3) << " J measured ("
-      << Fixed(result.unattributed_j, 3) << " J used by nothing of the pipeline), "
-      << Significant(gco2e) << " gCO2e, " << records << " records";
+  out << "run " << spec.name << ": " << FormatFixed(run_s, 2) << " s, " << FormatFixed(total_j, 3)
+      << " J attributed to nodes of " << FormatFixed(result.measured_j, 3) << " J measured ("
+      << FormatFixed(result.unattributed_j, 3) << " J used by nothing of the pipeline), "
+      << FormatSignificant(gco2e) << " gCO2e, " << records << " records";
   if (records > 0)
-    out << ", " << Significant(total_j / static_cast<double>(records)) << " J/record";
+    out << ", " << FormatSignificant(total_j / static_cast<double>(records)) << " J/record";
   out << "\n";
   return out.str();
 }

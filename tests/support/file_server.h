@@ -1,5 +1,5 @@
 // Test helper: runs tests/support/http_file_server.mjs (Node) on a loopback port over a
-// directory and reads its request log. Stops it in the destructor. Tests only;
+// directory and reads its request log. Stops it in the destructor. Shared by the job tests;
 // thread-compatible.
 #pragma once
 
@@ -25,6 +25,10 @@ class FileServer {
   [[nodiscard]] int port() const { return port_; }
   // "http://127.0.0.1:PORT" + path ("/a.grib2").
   [[nodiscard]] std::string Url(const std::string& path) const;
+  // "http://127.0.0.1:PORT"
+  [[nodiscard]] std::string base_url() const { return Url(""); }
+  // The server's request log (JSON lines).
+  [[nodiscard]] std::string log_path() const { return dir_ + "/requests.jsonl"; }
   // The requests logged so far, one JSON object each, in order.
   [[nodiscard]] std::vector<nlohmann::json> Requests() const;
   void Stop();
