@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "span_files.h"
 #include "subprocess.h"
 
 namespace kfm::testing {
@@ -40,16 +41,9 @@ double ShippedAnnual(const std::string& zone, int year) {
   return -1;
 }
 
-std::map<std::string, nlohmann::json> SpanAttributes(const std::string& spans_file) {
-  std::istringstream in(ReadFile(spans_file));
-  std::string line;
-  std::getline(in, line);
-  const auto request = nlohmann::json::parse(line);
-  std::map<std::string, nlohmann::json> out;
-  for (const auto& a : request["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"]) {
-    out[a["key"]] = a["value"];
-  }
-  return out;
+// The attributes of the first span in a span bundle file.
+std::map<std::string, nlohmann::json> FirstSpanAttributes(const std::string& spans_file) {
+  return SpanAttributes(ReadJsonLines(spans_file).at(0));
 }
 
 class CarbonCliTest : public ::testing::Test {
@@ -102,7 +96,7 @@ TEST_F(CarbonCliTest, WithAnHourlyTableEachHoursJoulesGetThatHoursFactor) {
   const auto factors = InstallHourlyTable();
   const auto result = Run("hourly-1");
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  auto attrs = SpanAttributes(home_.path() + "/telemetry/otel/spans-kfm-run-hourly-1.json");
+  auto attrs = FirstSpanAttributes(home_.path() + "/telemetry/otel/spans-kfm-run-hourly-1.json");
   EXPECT_EQ(attrs["carbon.factor_resolution"]["stringValue"], "hour");
   EXPECT_EQ(attrs["carbon.table_id"]["stringValue"], "eia930-swpp");
   EXPECT_EQ(attrs["carbon.table_version"]["stringValue"], "20261201T000000Z");
@@ -147,7 +141,7 @@ TEST_F(CarbonCliTest, WithAnHourlyTableEachHoursJoulesGetThatHoursFactor) {
 TEST_F(CarbonCliTest, WithoutHourlyDataTheShippedAnnualFigureApplies) {
   const auto result = Run("annual-1", 0.1);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  auto attrs = SpanAttributes(home_.path() + "/telemetry/otel/spans-kfm-run-annual-1.json");
+  auto attrs = FirstSpanAttributes(home_.path() + "/telemetry/otel/spans-kfm-run-annual-1.json");
   EXPECT_EQ(attrs["carbon.factor_resolution"]["stringValue"], "year");
   EXPECT_EQ(attrs["carbon.table_id"]["stringValue"], "electricitymaps-yearly");
   EXPECT_DOUBLE_EQ(attrs["carbon.intensity_gco2_per_kwh"]["doubleValue"].get<double>(),
@@ -282,7 +276,7 @@ TEST_F(CarbonCliTest, HostDescriptionAddsEmbodiedEmissionsToSci) {
   EXPECT_NEAR(node["sci"]["embodied_gco2e"].get<double>(), m, 1e-12 * m);
   EXPECT_NEAR(node["sci"]["gco2e_per_record"].get<double>(),
               (node["gco2e"].get<double>() + m) / 2000, 1e-12);
-  auto attrs = SpanAttributes(home_.path() + "/telemetry/otel/spans-kfm-run-sci-1.json");
+  auto attrs = FirstSpanAttributes(home_.path() + "/telemetry/otel/spans-kfm-run-sci-1.json");
   EXPECT_NEAR(attrs["sci.embodied_gco2e"]["doubleValue"].get<double>(), m, 1e-12 * m);
 
   WriteFile(home_.path() + "/host.json", R"({"embodied_kgco2e": 1500})");

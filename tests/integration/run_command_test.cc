@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "fake_rapl.h"
+#include "span_files.h"
 #include "subprocess.h"
 
 namespace kfm::testing {
@@ -22,23 +23,6 @@ namespace {
 
 const std::string kBinary = KFM_BINARY;
 const std::string kBurn = KFM_BURN;  // uses exactly N seconds of CPU
-
-std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(ReadFile(path));
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
-// The attributes of the only span in an OTLP JSON line, flattened to key -> AnyValue.
-std::map<std::string, nlohmann::json> SpanAttributes(const nlohmann::json& request) {
-  std::map<std::string, nlohmann::json> out;
-  for (const auto& a : request["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"]) {
-    out[a["key"]] = a["value"];
-  }
-  return out;
-}
 
 double Double(const nlohmann::json& any_value) { return any_value.at("doubleValue").get<double>(); }
 

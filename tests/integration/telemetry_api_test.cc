@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "span_files.h"
 #include "subprocess.h"
 
 namespace kfm::testing {
@@ -14,21 +15,6 @@ namespace {
 
 const std::string kBinary = KFM_BINARY;
 const std::string kJob = KFM_TELEMETRY_JOB;
-
-std::vector<nlohmann::json> Lines(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(ReadFile(path));
-  std::string line;
-  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
-std::map<std::string, nlohmann::json> Attributes(const nlohmann::json& request) {
-  std::map<std::string, nlohmann::json> out;
-  for (const auto& a : request["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"])
-    out[a["key"]] = a["value"];
-  return out;
-}
 
 class TelemetryApiTest : public ::testing::Test {
  protected:
@@ -51,11 +37,11 @@ TEST_F(TelemetryApiTest, StandaloneSpanIsMeasuredScoredAndWritten) {
   auto result = RunCommand({kJob, "0.3", "1234"}, Env("api-1"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("telemetry on"), std::string::npos);
-  const auto lines = Lines(Spans("api-1"));
+  const auto lines = ReadJsonLines(Spans("api-1"));
   ASSERT_EQ(lines.size(), 1u);
   const auto& span = lines[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
   EXPECT_EQ(span["name"], "etl.node.api_job");
-  auto attrs = Attributes(lines[0]);
+  auto attrs = SpanAttributes(lines[0]);
   EXPECT_EQ(attrs["kfm.domain"]["stringValue"], "hydro");
   EXPECT_EQ(attrs["kfm.records_out"]["intValue"], "1234");
   EXPECT_EQ(attrs["kfm.bytes_out"]["intValue"], "12340");
@@ -82,7 +68,7 @@ TEST_F(TelemetryApiTest, StandaloneSpanIsMeasuredScoredAndWritten) {
 TEST_F(TelemetryApiTest, FailedSpanIsAnErrorSpanButTheJobRunsOn) {
   auto result = RunCommand({kJob, "0.01", "5", "fail"}, Env("api-2"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto lines = Lines(Spans("api-2"));
+  const auto lines = ReadJsonLines(Spans("api-2"));
   ASSERT_EQ(lines.size(), 1u);
   const auto& status = lines[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["status"];
   EXPECT_EQ(status["code"], 2);
@@ -93,9 +79,9 @@ TEST_F(TelemetryApiTest, UnderRunTheWrapperMeasuresAndTheJobReportsItsCounts) {
   auto result =
       RunCommand({kBinary, "run", "--node", "wrapped", "--", kJob, "0.2", "77"}, Env("api-3"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto lines = Lines(Spans("api-3"));
+  const auto lines = ReadJsonLines(Spans("api-3"));
   ASSERT_EQ(lines.size(), 1u) << "the node must be counted once, by the wrapper";
-  auto attrs = Attributes(lines[0]);
+  auto attrs = SpanAttributes(lines[0]);
   EXPECT_EQ(attrs["kfm.node"]["stringValue"], "wrapped");
   EXPECT_EQ(attrs["kfm.records_out"]["intValue"], "77");
   EXPECT_EQ(attrs["kfm.bytes_out"]["intValue"], "770");
