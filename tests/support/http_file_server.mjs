@@ -6,7 +6,8 @@
 //
 // Usage:
 //   node tests/support/http_file_server.mjs --root DIR [--log FILE] [--port N]
-//        [--require-header NAME=VALUE]... [--status /PATH=CODE]... [--no-range]
+//        [--require-header NAME=VALUE]... [--status /PATH=CODE]... [--redirect /PATH=URL]...
+//        [--no-range]
 //
 //   --root DIR                 directory served; GET/HEAD /a/b.txt -> DIR/a/b.txt (no listings,
 //                              nothing outside DIR: "..", symlinks out of it -> 404)
@@ -20,6 +21,8 @@
 //                              insensitive, value exact) gets 401
 //   --status /PATH=CODE        repeatable; answers CODE (e.g. 503, 429) for PATH with a short
 //                              text body, to test clients' error handling
+//   --redirect /PATH=URL       repeatable; answers 302 with Location: URL for PATH (after the
+//                              --require-header check), to test what clients send where
 //   --no-range                 ignore Range headers and always send the whole file (200), like
 //                              servers without range support
 //
@@ -38,8 +41,8 @@ import http from 'node:http';
 import path from 'node:path';
 
 function parseArgs(argv) {
-  const options = {root: null, log: null, port: 0, required: [], statuses: new Map(), range: true,
-                   exitOnStdinClose: false};
+  const options = {root: null, log: null, port: 0, required: [], statuses: new Map(),
+                   redirects: new Map(), range: true, exitOnStdinClose: false};
   for (let k = 0; k < argv.length; ++k) {
     const arg = argv[k];
     const value = () => {
@@ -61,6 +64,11 @@ function parseArgs(argv) {
       if (eq <= 0 || !Number.isInteger(code) || code < 100 || code > 599)
         throw new Error(`--status ${text}: expected /PATH=CODE`);
       options.statuses.set(text.slice(0, eq), code);
+    } else if (arg === '--redirect') {
+      const text = value();
+      const eq = text.indexOf('=');
+      if (eq <= 0 || !text.startsWith('/')) throw new Error(`--redirect ${text}: expected /PATH=URL`);
+      options.redirects.set(text.slice(0, eq), text.slice(eq + 1));
     } else if (arg === '--no-range') options.range = false;
     else if (arg === '--exit-on-stdin-close') options.exitOnStdinClose = true;
     else throw new Error(`unknown option ${arg}`);
@@ -142,6 +150,9 @@ function main() {
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed', {Allow: 'GET, HEAD'});
     for (const [name, value] of options.required) {
       if (req.headers[name] !== value) return text(401, `missing or wrong ${name}`);
+    }
+    if (options.redirects.has(url.pathname)) {
+      return text(302, 'moved', {Location: options.redirects.get(url.pathname)});
     }
     if (options.statuses.has(url.pathname)) {
       const code = options.statuses.get(url.pathname);

@@ -274,6 +274,37 @@ TEST(UsgsGaugesCli, PagesOverHttpWithTheApiKeyHeaderThatNeverLeaks) {
   EXPECT_EQ(ReadFile(server.log_path()).find(kKey), std::string::npos);
 }
 
+// libcurl would send a custom header (the API key) to whatever host a redirect names; the
+// fetcher follows redirects itself and sends it to the first origin only.
+TEST(UsgsGaugesCli, RedirectsKeepTheApiKeyOnItsOriginOnly) {
+  FileServer elsewhere(kFixtures);
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.error();
+  FileServer api(kFixtures, {"--require-header", std::string("X-Api-Key=") + kKey, "--redirect",
+                             "/moved.json=" + elsewhere.Url("/ogc_continuous_page2.json"),
+                             "--redirect", "/renamed.json=/ogc_continuous_page2.json"});
+  ASSERT_TRUE(api.ok()) << api.error();
+  TempDir work;
+  const std::vector<std::string> key = {std::string("KFM_USGS_TEST_KEY=") + kKey};
+  auto result = Job({"--input", api.Url("/moved.json"), "--api-key-env", "KFM_USGS_TEST_KEY",
+                     "--out", work.path() + "/a"},
+                    key);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto away = elsewhere.Requests();
+  ASSERT_EQ(away.size(), 1u);
+  const auto& names = away[0]["headers"];
+  EXPECT_EQ(std::find(names.begin(), names.end(), "x-api-key"), names.end())
+      << "the key followed a redirect to another origin";
+  // On the same origin the key stays (the server refuses requests without it).
+  result = Job({"--input", api.Url("/renamed.json"), "--api-key-env", "KFM_USGS_TEST_KEY", "--out",
+                work.path() + "/b"},
+               key);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const auto home = api.Requests();
+  ASSERT_EQ(home.size(), 3u);
+  EXPECT_EQ(home[2]["path"], "/ogc_continuous_page2.json");
+  EXPECT_EQ(home[2]["status"], 200);
+}
+
 TEST(UsgsGaugesCli, HttpRefusalsNameTheUrlAndHideCredentials) {
   FileServer server(kFixtures, {"--require-header", std::string("X-Api-Key=") + kKey, "--status",
                                 "/down.json=503"});
