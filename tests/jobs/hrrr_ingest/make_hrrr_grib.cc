@@ -20,6 +20,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "complex_packing.h"
@@ -196,8 +197,16 @@ int main(int argc, char** argv) {
     idx << ++number << ":" << offset << ":d=" << date << ":" << spec.name << ":" << spec.level
         << ":" << forecast << ":\n";
   }
-  std::ofstream(o.out, std::ios::binary) << grib;
-  std::ofstream(o.out + ".idx") << idx.str();
+  for (const auto& [path, bytes] :
+       {std::pair<std::string, std::string>{o.out, grib}, {o.out + ".idx", idx.str()}}) {
+    std::ofstream file(path, std::ios::binary);
+    file << bytes;
+    file.close();
+    if (!file) {
+      std::cerr << "kfm_make_hrrr_grib: cannot write " << path << "\n";
+      return 1;
+    }
+  }
   std::cout << o.out << ": " << number << " messages, " << grib.size() << " bytes, " << o.nx
             << " x " << o.ny << " points\n";
   return 0;
