@@ -41,7 +41,10 @@ int Run(const PipelineOptions& options) {
   auto spec = pipeline::LoadPipeline(options.file);
   if (!spec.ok()) return Fail("run", spec.status().message());
   // The file's region applies unless KFM_REGION says otherwise.
-  if (!spec->region.empty()) ::setenv("KFM_REGION", spec->region.c_str(), /*overwrite=*/0);
+  if (const char* region = std::getenv("KFM_REGION");
+      !spec->region.empty() && (region == nullptr || *region == '\0')) {
+    ::setenv("KFM_REGION", spec->region.c_str(), /*overwrite=*/1);
+  }
   auto env = pipeline::RunEnvironmentFromEnv();
   if (!env.ok()) return Fail("run", env.status().message());
   if (Status s = pipeline::ExpandPipeline(*spec, *env); !s.ok()) return Fail("run", s.message());
