@@ -144,6 +144,22 @@ TEST_F(PipelineRunTest, ParallelNodesOverlapAndDependentsWaitForAllTheyNeed) {
   EXPECT_EQ(valid.exit_code, 0) << valid.out << valid.err;
 }
 
+TEST_F(PipelineRunTest, TheFilesRegionAppliesUnlessKfmRegionIsSet) {
+  const std::string yaml = "pipeline: region\nregion: DE\nnodes:\n  a: {run: [/bin/true]}\n";
+  ASSERT_EQ(Run(yaml, "region-1").exit_code, 0);
+  EXPECT_EQ(ReadSpans(SpansFile("region-1"))["etl.node.a"].attrs.at("carbon.region")["stringValue"],
+            "DE");
+  auto env = Env("region-2");
+  env.push_back("KFM_REGION=FR");
+  for (auto& e : env) {
+    if (e == "KFM_REGION=") e = "KFM_REGION=FR";
+  }
+  auto result = RunCommand({kBinary, "pipeline", "run", "-q", Write(yaml)}, env);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(ReadSpans(SpansFile("region-2"))["etl.node.a"].attrs.at("carbon.region")["stringValue"],
+            "FR");
+}
+
 TEST_F(PipelineRunTest, OneJobAtATimeSerialises) {
   const auto result =
       Run("pipeline: serial\n"
