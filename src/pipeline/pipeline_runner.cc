@@ -240,7 +240,8 @@ void Runner::AttemptEnded(size_t index, int exit_code, int signal) {
   node.events.push_back(std::move(event));
   NodeOutcome outcome{exit_code, signal, node.reason};
   if (node.timed_out) {
-    outcome.error = "timed out after " + FormatFixed(node.spec->timeout.count() / 1000.0, 0) + " s";
+    outcome.error =
+        "timed out after " + FormatSignificant(node.spec->timeout.count() / 1000.0) + " s";
   }
   if (!ok && node.attempts <= node.spec->retries && !stopping_) {
     Say("retry   " + node.spec->name + " (" +
@@ -336,7 +337,7 @@ void Runner::CheckTimeouts() {
       node.timed_out = true;
       node.term_sent = now;
       Say("timeout " + node.spec->name + " after " +
-          FormatFixed(node.spec->timeout.count() / 1000.0, 0) + " s: SIGTERM");
+          FormatSignificant(node.spec->timeout.count() / 1000.0) + " s: SIGTERM");
       ::kill(pid, SIGTERM);
     } else if (node.term_sent && now >= *node.term_sent + options_.grace) {
       ::kill(pid, SIGKILL);
