@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "meter/cpu_accounting.h"
 #include "pipeline/node_runner.h"
 #include "pipeline/pipeline_file.h"
 #include "pipeline/pipeline_runner.h"
@@ -49,6 +50,9 @@ int Run(const PipelineOptions& options) {
   if (!env.ok()) return Fail("run", env.status().message());
   if (Status s = pipeline::ExpandPipeline(*spec, *env); !s.ok()) return Fail("run", s.message());
   if (options.jobs < 0) return Fail("run", "--jobs must be at least 1");
+  if (options.grace_s < 0) return Fail("run", "--grace must not be negative");
+  if (auto mode = meter::ParseAccountingMode(options.accounting); !mode.ok())
+    return Fail("run", "--cpu-accounting: " + mode.status().message());
   if (env->run_id_generated)
     std::cerr << "kfm-energy: KFM_RUN_ID not set; this run is " << env->run_id << "\n";
   for (const auto& warning : env->warnings) std::cerr << "kfm-energy: " << warning << "\n";
