@@ -1,6 +1,9 @@
+#include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "carbon/table_set.h"
 #include "cli/command.h"
 #include "meter/cpu_accounting.h"
 #include "meter/source_selection.h"
@@ -14,7 +17,9 @@ void AddProbeCommand(CLI::App& root, int& exit_code) {
       "Fallback order: CPU  RAPL powercap -> Cloud Carbon Footprint model\n"
       "                DRAM RAPL dram zone -> CCF memory model\n"
       "                GPU  NVML energy counter -> NVML power (integrated) -> none\n"
-      "Reads $KFM_SYSFS_ROOT (default /sys) and $KFM_NVML_LIBRARY (default libnvidia-ml.so.1).");
+      "Reads $KFM_SYSFS_ROOT (default /sys) and $KFM_NVML_LIBRARY (default libnvidia-ml.so.1).\n"
+      "Also shows the carbon factor of KFM_REGION now (exit 2 when the region or a table is\n"
+      "bad, as `run` would refuse to start).");
   static bool as_json = false;
   cmd->add_flag("--json", as_json, "Print the result as JSON");
   cmd->callback([&exit_code] {
@@ -23,6 +28,17 @@ void AddProbeCommand(CLI::App& root, int& exit_code) {
       std::cerr << "kfm-energy probe: " << config.status().message() << "\n";
       exit_code = 2;
       return;
+    }
+    // The carbon factor a node would get now: what `run` checks before it starts anything.
+    const std::string region = carbon::RegionFromEnv();
+    std::optional<carbon::Factor> factor;
+    std::string carbon_problem;
+    if (auto tables = carbon::LoadTablesFromEnv(); !tables.ok()) {
+      carbon_problem = tables.status().message();
+    } else if (auto found = (*tables)->Lookup(region, std::time(nullptr)); !found.ok()) {
+      carbon_problem = found.status().message();
+    } else {
+      factor = *found;
     }
     meter::SelectedSources sources = meter::SelectSources(*config);
     std::string accounting_note;
@@ -37,6 +53,14 @@ void AddProbeCommand(CLI::App& root, int& exit_code) {
                             {"cpu_accounting", std::string(accounting->kind())},
                             {"sources", nlohmann::json::array()}};
       if (!accounting_note.empty()) out["cpu_accounting_note"] = accounting_note;
+      if (factor) {
+        out["carbon"] = {{"region", region},
+                         {"gco2e_per_kwh", factor->value.value()},
+                         {"resolution", std::string(carbon::ResolutionName(factor->resolution))},
+                         {"table", factor->table->meta.id + "@" + factor->table->meta.version}};
+      } else {
+        out["carbon"] = {{"region", region}, {"error", carbon_problem}};
+      }
       for (const auto& r : sources.report) {
         out["sources"].push_back(
             {{"source", r.source}, {"used", r.used}, {"reason", r.reason}, {"details", r.details}});
@@ -55,8 +79,16 @@ void AddProbeCommand(CLI::App& root, int& exit_code) {
       std::cout << "Process accounting: " << accounting->kind()
                 << (accounting_note.empty() ? "" : " (" + accounting_note + ")") << "\n";
       std::cout << "Sampler period: " << config->sample_interval.count() << " ms\n";
+      if (factor) {
+        std::cout << "Carbon: " << region << " now " << factor->value.value() << " gCO2e/kWh ("
+                  << carbon::ResolutionName(factor->resolution) << ", " << factor->table->meta.id
+                  << "@" << factor->table->meta.version
+                  << "; `kfm-energy carbon lookup` says more)\n";
+      } else {
+        std::cout << "Carbon: " << carbon_problem << "\n";
+      }
     }
-    exit_code = 0;
+    exit_code = factor ? 0 : 2;
   });
 }
 

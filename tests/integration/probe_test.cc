@@ -213,3 +213,29 @@ TEST_F(ProbeTest, HelpExplainsTheFallbackOrder) {
 
 }  // namespace
 }  // namespace kfm::testing
+
+namespace kfm::testing {
+namespace {
+
+TEST(ProbeCarbonTest, ShowsTheFactorRunWouldUseAndRefusesAnUnknownRegion) {
+  TempDir home;
+  const std::vector<std::string> env = {"KFM_HOME=" + home.path(), "KFM_REGION=SWPP",
+                                        "KFM_CARBON_TABLES="};
+  auto json = RunCommand({kBinary, "probe", "--json"}, env);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto probe = nlohmann::json::parse(json.out);
+  EXPECT_EQ(probe["carbon"]["region"], "SWPP");
+  EXPECT_EQ(probe["carbon"]["resolution"], "year");
+  EXPECT_EQ(probe["carbon"]["table"], "electricitymaps-yearly@0.19.0");
+  auto lookup = RunCommand({kBinary, "carbon", "lookup", "--json"}, env);
+  ASSERT_EQ(lookup.exit_code, 0) << lookup.err;
+  EXPECT_EQ(probe["carbon"]["gco2e_per_kwh"], nlohmann::json::parse(lookup.out)["gco2e_per_kwh"]);
+
+  auto text = RunCommand({kBinary, "probe"}, {"KFM_HOME=" + home.path(), "KFM_REGION=ATLANTIS"});
+  EXPECT_EQ(text.exit_code, 2);
+  EXPECT_NE(text.out.find("Carbon: KFM_REGION: unknown grid region 'ATLANTIS'"), std::string::npos)
+      << text.out;
+}
+
+}  // namespace
+}  // namespace kfm::testing
