@@ -15,6 +15,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "otel/bundle.h"
+
 namespace kfm::carbon {
 namespace {
 
@@ -210,31 +212,6 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
   text << in.rdbuf();
   if (in.bad()) return Status::IoError(path.string() + ": read failed");
   return text.str();
-}
-
-Status WriteFileAtomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError(tmp.string() + ": cannot create");
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      std::filesystem::remove(tmp);
-      return Status::IoError(tmp.string() + ": write failed");
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code ec;
-  if (synced) std::filesystem::rename(tmp, path, ec);
-  if (!synced || ec) {
-    std::filesystem::remove(tmp);
-    return Status::IoError(path.string() + ": cannot replace");
-  }
-  return Status::Ok();
 }
 
 std::string FormatNumber(double value) {
@@ -501,8 +478,8 @@ Result<std::filesystem::path> WriteTable(const std::filesystem::path& dir, const
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError(dir.string() + ": cannot create: " + ec.message());
-  if (Status s = WriteFileAtomically(meta_path, meta_text); !s.ok()) return s;
-  if (Status s = WriteFileAtomically(values_path, values); !s.ok()) return s;
+  if (Status s = otel::WriteFileAtomically(meta_path, meta_text); !s.ok()) return s;
+  if (Status s = otel::WriteFileAtomically(values_path, values); !s.ok()) return s;
   return values_path;
 }
 

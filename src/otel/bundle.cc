@@ -94,6 +94,20 @@ BundlePaths PathsForRun(const std::filesystem::path& home, const std::string& ru
           home / "telemetry" / "carbon" / ("kfm-run-" + run_id + ".json")};
 }
 
+Status WriteFileAtomically(const std::filesystem::path& file, std::string_view data, mode_t mode) {
+  const std::filesystem::path temp = file.string() + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Status::IoError("cannot write " + temp.string() + ": " + std::strerror(errno));
+  Status s = WriteAll(fd, data, temp);
+  if (s.ok() && ::fsync(fd) != 0)
+    s = Status::IoError("cannot sync " + temp.string() + ": " + std::strerror(errno));
+  ::close(fd);
+  if (s.ok() && ::rename(temp.c_str(), file.c_str()) != 0)
+    s = Status::IoError("cannot replace " + file.string() + ": " + std::strerror(errno));
+  if (!s.ok()) ::unlink(temp.c_str());
+  return s;
+}
+
 Status AppendLine(const std::filesystem::path& file, std::string_view line) {
   if (Status s = MakeParent(file); !s.ok()) return s;
   LockedFd out(file, O_WRONLY | O_APPEND | O_CREAT);
@@ -133,26 +147,7 @@ Status UpdateJsonDocument(const std::filesystem::path& file,
     }
   }
   update(doc);
-  const std::filesystem::path temp = file.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-      return Status::IoError("cannot write " + temp.string() + ": " + std::strerror(errno));
-    Status s = WriteAll(fd, doc.dump(2) + "\n", temp);
-    if (s.ok() && ::fsync(fd) != 0)
-      s = Status::IoError("cannot sync " + temp.string() + ": " + std::strerror(errno));
-    ::close(fd);
-    if (!s.ok()) {
-      ::unlink(temp.c_str());
-      return s;
-    }
-  }
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    const std::string error = std::strerror(errno);
-    ::unlink(temp.c_str());
-    return Status::IoError("cannot replace " + file.string() + ": " + error);
-  }
-  return Status::Ok();
+  return WriteFileAtomically(file, doc.dump(2) + "\n");
 }
 
 }  // namespace kfm::otel

@@ -4,6 +4,8 @@
 // or lost records. Functions are thread-safe and process-safe.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -28,6 +30,11 @@ struct BundlePaths {
   std::filesystem::path carbon;  // telemetry/carbon/kfm-run-<id>.json
 };
 BundlePaths PathsForRun(const std::filesystem::path& home, const std::string& run_id);
+
+// Writes `data` to `file` through a temporary file beside it, fsync'd, then renamed over it:
+// readers see the old bytes or the new ones, never a part. `mode` applies to a new file.
+Status WriteFileAtomically(const std::filesystem::path& file, std::string_view data,
+                           mode_t mode = 0644);
 
 // Appends `line` plus a newline with one write under an exclusive lock.
 Status AppendLine(const std::filesystem::path& file, std::string_view line);

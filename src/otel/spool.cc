@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "otel/bundle.h"
+
 namespace kfm::otel {
 namespace {
 
@@ -20,31 +22,6 @@ constexpr std::string_view kMetricsSuffix = ".metrics.pb";
 
 std::filesystem::path ReasonFile(const std::filesystem::path& file) {
   return std::filesystem::path(file.string() + ".reason");
-}
-
-Status WriteFileAtomically(const std::filesystem::path& file, const std::string& data) {
-  const std::filesystem::path temp = file.string() + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IoError("cannot write " + temp.string() + ": " + std::strerror(errno));
-  std::string_view rest = data;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string error = std::strerror(errno);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return Status::IoError("cannot write " + temp.string() + ": " + error);
-    }
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return Status::IoError("cannot rename into " + file.string() + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -64,7 +41,8 @@ Status Spool::Put(Signal signal, const std::string& body, const std::string& rea
   const std::filesystem::path file = dir_ / name;
   // The reason first: a request file never exists without one.
   std::ofstream(ReasonFile(file)) << reason << "\n";
-  return WriteFileAtomically(file, body);
+  // Owner-only: a payload may hold whatever the spans carry.
+  return WriteFileAtomically(file, body, 0600);
 }
 
 std::vector<Spool::Entry> Spool::List() const {
