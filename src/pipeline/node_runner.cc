@@ -20,6 +20,32 @@
 namespace kfm::pipeline {
 namespace {}  // namespace
 
+StartedNode StartNodeProcess(const NodeRunRequest& request, const otel::SpanContext& context,
+                             const std::string& report_file,
+                             const std::vector<std::string>& extra_env, meter::Sampler& sampler,
+                             int sampler_node) {
+  // W3C environment carriers: the child joins this node's span; tracestate travels unchanged.
+  std::vector<std::string> overrides = {
+      "TRACEPARENT=" + otel::FormatTraceparent(context), "TRACESTATE=" + request.trace_state,
+      "KFM_RUN_ID=" + request.meta.run_id, "KFM_HOME=" + request.home.string(),
+      "KFM_NODE_REPORT=" + report_file};
+  overrides.insert(overrides.end(), extra_env.begin(), extra_env.end());
+  SpawnRequest spawn;
+  spawn.argv = request.meta.command;
+  spawn.env = EnvironmentWith(overrides);
+  if (sampler_node >= 0) {
+    spawn.cgroup_dir_fd = sampler.GroupDirFd(sampler_node);
+    spawn.join_cgroup_fd = sampler.JoinFd(sampler_node);
+  }
+  auto program = ResolveProgram(spawn.argv.front());
+  if (!program.ok()) return {-1, 127, program.status().message()};
+  spawn.program = *program;
+  auto pid = Spawn(spawn);
+  if (!pid.ok()) return {-1, 126, pid.status().message()};
+  if (sampler_node >= 0) sampler.SetNodePid(sampler_node, *pid);
+  return {*pid, 0, {}};
+}
+
 NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
                       const SignalBlock& signals) {
   NodeRunResult result;
@@ -38,37 +64,18 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
     result.warnings.push_back(node.status().message());
   }
 
-  // W3C environment carriers: the child joins this node's span; tracestate travels unchanged.
-  std::vector<std::string> overrides = {
-      "TRACEPARENT=" + otel::FormatTraceparent(context), "TRACESTATE=" + request.trace_state,
-      "KFM_RUN_ID=" + meta.run_id, "KFM_NODE_REPORT=" + report_file};
-  SpawnRequest spawn;
-  spawn.argv = meta.command;
-  spawn.env = EnvironmentWith(overrides);
-  auto program = ResolveProgram(meta.command.front());
   const int node_id = node.ok() ? *node : -1;
-  if (node_id >= 0) {
-    spawn.cgroup_dir_fd = sampler.GroupDirFd(node_id);
-    spawn.join_cgroup_fd = sampler.JoinFd(node_id);
-    sampler.NodeStarting(node_id);
-  }
-  if (!program.ok()) {
-    result.outcome.error = program.status().message();
-    result.outcome.exit_code = 127;
+  if (node_id >= 0) sampler.NodeStarting(node_id);
+  const StartedNode started = StartNodeProcess(request, context, report_file, {}, sampler, node_id);
+  if (started.pid < 0) {
+    result.outcome.error = started.error;
+    result.outcome.exit_code = started.exit_code;
   } else {
-    spawn.program = *program;
-    auto pid = Spawn(spawn);
-    if (!pid.ok()) {
-      result.outcome.error = pid.status().message();
-      result.outcome.exit_code = 126;
-    } else {
-      if (node_id >= 0) sampler.SetNodePid(node_id, *pid);
-      ExitInfo exit = WaitForwarding(*pid, signals, [&](pid_t reaped, const struct rusage& usage) {
-        sampler.OnReaped(reaped, usage);
-      });
-      result.outcome.exit_code = exit.exit_code;
-      result.outcome.signal = exit.signal;
-    }
+    ExitInfo exit = WaitForwarding(
+        started.pid, signals,
+        [&](pid_t reaped, const struct rusage& usage) { sampler.OnReaped(reaped, usage); });
+    result.outcome.exit_code = exit.exit_code;
+    result.outcome.signal = exit.signal;
   }
   result.exit_code = result.outcome.exit_code;
   if (node_id >= 0) result.measurement = sampler.EndNode(node_id);

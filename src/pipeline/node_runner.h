@@ -51,6 +51,20 @@ struct NodeRunResult {
 NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
                       const SignalBlock& signals);
 
+// Starts a node's command as a child measured as `sampler_node` (-1: not measured): born in
+// its cgroup, with the environment carriers (TRACEPARENT of `context`, TRACESTATE, KFM_RUN_ID,
+// KFM_HOME, KFM_NODE_REPORT) and then `extra_env` ("KEY=value"). When it cannot start, pid
+// is -1 with the status a shell would give (127 not found, 126 cannot execute) and why.
+struct StartedNode {
+  pid_t pid = -1;
+  int exit_code = 0;
+  std::string error;
+};
+StartedNode StartNodeProcess(const NodeRunRequest& request, const otel::SpanContext& context,
+                             const std::string& report_file,
+                             const std::vector<std::string>& extra_env, meter::Sampler& sampler,
+                             int sampler_node);
+
 // The rest of a node once it has ended (`result` holds its outcome, measurement and report):
 // carbon, the span, the energy and carbon records, the metrics, and the bundle files. RunNode
 // ends with it; the in-process Telemetry API calls it for its own spans. The span line is

@@ -170,19 +170,7 @@ void Runner::Start(size_t index) {
     // A retry reports afresh: what a failed attempt wrote does not count.
     if (FILE* f = std::fopen(node.report_file.c_str(), "w")) std::fclose(f);
   }
-  std::vector<std::string> overrides = {
-      "TRACEPARENT=" + otel::FormatTraceparent(node.context), "TRACESTATE=" + env_.trace_state,
-      "KFM_RUN_ID=" + env_.run_id, "KFM_HOME=" + env_.home.string(),
-      "KFM_NODE_REPORT=" + node.report_file};
-  for (const auto& [key, value] : node.spec->env) overrides.push_back(key + "=" + value);
-  SpawnRequest spawn;
-  spawn.argv = node.request.meta.command;
-  spawn.env = EnvironmentWith(overrides);
-  if (node.sampler_node >= 0) {
-    spawn.cgroup_dir_fd = sampler_->GroupDirFd(node.sampler_node);
-    spawn.join_cgroup_fd = sampler_->JoinFd(node.sampler_node);
-    if (node.attempts == 1) sampler_->NodeStarting(node.sampler_node);
-  }
+  if (node.sampler_node >= 0 && node.attempts == 1) sampler_->NodeStarting(node.sampler_node);
   node.attempt_start = Clock::now();
   node.attempt_start_unix_ns = NowUnixNs();
   node.timed_out = false;
@@ -191,22 +179,17 @@ void Runner::Start(size_t index) {
   if (node.spec->timeout.count() > 0) node.deadline = node.attempt_start + node.spec->timeout;
   Say("start   " + node.spec->name +
       (node.attempts > 1 ? " (attempt " + std::to_string(node.attempts) + ")" : ""));
-  auto program = ResolveProgram(spawn.argv.front());
-  if (!program.ok()) {
-    node.reason = program.status().message();
-    AttemptEnded(index, 127, 0);
+  std::vector<std::string> extra_env;
+  for (const auto& [key, value] : node.spec->env) extra_env.push_back(key + "=" + value);
+  const StartedNode started = StartNodeProcess(node.request, node.context, node.report_file,
+                                               extra_env, *sampler_, node.sampler_node);
+  if (started.pid < 0) {
+    node.reason = started.error;
+    AttemptEnded(index, started.exit_code, 0);
     return;
   }
-  spawn.program = *program;
-  auto pid = Spawn(spawn);
-  if (!pid.ok()) {
-    node.reason = pid.status().message();
-    AttemptEnded(index, 126, 0);
-    return;
-  }
-  node.pid = *pid;
-  if (node.sampler_node >= 0) sampler_->SetNodePid(node.sampler_node, *pid);
-  running_[*pid] = index;
+  node.pid = started.pid;
+  running_[started.pid] = index;
 }
 
 void Runner::StartReady() {
