@@ -49,14 +49,7 @@ std::map<std::string, nlohmann::json> FirstSpanAttributes(const std::string& spa
 class CarbonCliTest : public ::testing::Test {
  protected:
   std::vector<std::string> Env(const std::string& run_id) const {
-    return {"KFM_HOME=" + home_.path(),
-            "KFM_RUN_ID=" + run_id,
-            "KFM_SYSFS_ROOT=" + home_.path() + "/no-sysfs",
-            "KFM_NVML_LIBRARY=" + home_.path() + "/no-nvml.so",
-            "KFM_REGION=SPP_KS",
-            "KFM_CARBON_TABLES=",
-            "TRACEPARENT=",
-            "KFM_SAMPLE_INTERVAL_MS=50"};
+    return IsolatedRunEnv(home_.path(), run_id, {"KFM_REGION=SPP_KS"});
   }
   std::string File(const std::string& kind, const std::string& run_id) const {
     return home_.path() + "/telemetry/" + kind + "/kfm-run-" + run_id + ".json";
@@ -254,10 +247,7 @@ TEST_F(CarbonCliTest, ABadTableStopsTheRunBeforeTheCommandStarts) {
 }
 
 TEST_F(CarbonCliTest, UnknownRegionIsExit2NamingKnownRegions) {
-  auto env = Env("unknown-region");
-  for (auto& e : env) {
-    if (e.rfind("KFM_REGION=", 0) == 0) e = "KFM_REGION=ATLANTIS";
-  }
+  const auto env = IsolatedRunEnv(home_.path(), "unknown-region", {"KFM_REGION=ATLANTIS"});
   auto result = RunCommand({kBinary, "run", "--node", "x", "--", "/bin/true"}, env);
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("unknown grid region 'ATLANTIS'"), std::string::npos) << result.err;

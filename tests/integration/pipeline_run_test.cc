@@ -67,13 +67,7 @@ double Num(const nlohmann::json& any) {
 class PipelineRunTest : public ::testing::Test {
  protected:
   std::vector<std::string> Env(const std::string& run_id) const {
-    return {"KFM_HOME=" + home_.path() + "/home",
-            "KFM_RUN_ID=" + run_id,
-            "KFM_SYSFS_ROOT=" + home_.path() + "/no-sysfs",
-            "KFM_NVML_LIBRARY=" + home_.path() + "/no-nvml.so",
-            "KFM_REGION=",
-            "TRACEPARENT=",
-            "KFM_SAMPLE_INTERVAL_MS=50"};
+    return IsolatedRunEnv(home_.path() + "/home", run_id);
   }
   std::string Write(const std::string& yaml) const {
     const std::string path = home_.path() + "/pipeline.yaml";
@@ -149,11 +143,7 @@ TEST_F(PipelineRunTest, TheFilesRegionAppliesUnlessKfmRegionIsSet) {
   ASSERT_EQ(Run(yaml, "region-1").exit_code, 0);
   EXPECT_EQ(ReadSpans(SpansFile("region-1"))["etl.node.a"].attrs.at("carbon.region")["stringValue"],
             "DE");
-  auto env = Env("region-2");
-  env.push_back("KFM_REGION=FR");
-  for (auto& e : env) {
-    if (e == "KFM_REGION=") e = "KFM_REGION=FR";
-  }
+  const auto env = IsolatedRunEnv(home_.path() + "/home", "region-2", {"KFM_REGION=FR"});
   auto result = RunCommand({kBinary, "pipeline", "run", "-q", Write(yaml)}, env);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(ReadSpans(SpansFile("region-2"))["etl.node.a"].attrs.at("carbon.region")["stringValue"],

@@ -29,22 +29,11 @@ double Double(const nlohmann::json& any_value) { return any_value.at("doubleValu
 class RunCommandTest : public ::testing::Test {
  protected:
   std::vector<std::string> Env(const std::string& run_id) const {
-    return {"KFM_HOME=" + home_.path(),
-            "KFM_RUN_ID=" + run_id,
-            "KFM_SYSFS_ROOT=" + home_.path() + "/no-sysfs",
-            "KFM_NVML_LIBRARY=" + home_.path() + "/no-nvml.so",
-            "TRACEPARENT=",
-            "KFM_SAMPLE_INTERVAL_MS=50"};
+    return IsolatedRunEnv(home_.path(), run_id);
   }
   // Env(run_id) with KEY=value replacing any entry for KEY.
   std::vector<std::string> EnvWith(const std::string& run_id, const std::string& entry) const {
-    auto env = Env(run_id);
-    const std::string key = entry.substr(0, entry.find('=') + 1);
-    for (auto& e : env) {
-      if (e.rfind(key, 0) == 0) e = entry;
-    }
-    if (std::find(env.begin(), env.end(), entry) == env.end()) env.push_back(entry);
-    return env;
+    return IsolatedRunEnv(home_.path(), run_id, {entry});
   }
   std::string SpansFile(const std::string& run_id) const {
     return home_.path() + "/telemetry/otel/spans-kfm-run-" + run_id + ".json";

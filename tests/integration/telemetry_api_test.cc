@@ -19,13 +19,7 @@ const std::string kJob = KFM_TELEMETRY_JOB;
 class TelemetryApiTest : public ::testing::Test {
  protected:
   std::vector<std::string> Env(const std::string& run_id) const {
-    return {"KFM_HOME=" + home_.path(),
-            "KFM_RUN_ID=" + run_id,
-            "KFM_SYSFS_ROOT=" + home_.path() + "/no-sysfs",
-            "KFM_NVML_LIBRARY=" + home_.path() + "/no-nvml.so",
-            "KFM_NODE_REPORT=",
-            "TRACEPARENT=",
-            "KFM_SAMPLE_INTERVAL_MS=50"};
+    return IsolatedRunEnv(home_.path(), run_id);
   }
   std::string Spans(const std::string& run_id) const {
     return home_.path() + "/telemetry/otel/spans-kfm-run-" + run_id + ".json";
@@ -93,11 +87,7 @@ TEST_F(TelemetryApiTest, UnderRunTheWrapperMeasuresAndTheJobReportsItsCounts) {
 }
 
 TEST_F(TelemetryApiTest, MalformedSettingsTurnTelemetryOffNotTheJob) {
-  auto env = Env("api-4");
-  env.push_back("KFM_SAMPLE_INTERVAL_MS=fast");
-  for (auto& e : env) {
-    if (e.rfind("KFM_SAMPLE_INTERVAL_MS=5", 0) == 0) e = "KFM_SAMPLE_INTERVAL_MS=fast";
-  }
+  const auto env = IsolatedRunEnv(home_.path(), "api-4", {"KFM_SAMPLE_INTERVAL_MS=fast"});
   auto result = RunCommand({kJob, "0.01", "5"}, env);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("telemetry off"), std::string::npos);

@@ -90,4 +90,23 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector
   return result;
 }
 
+std::vector<std::string> IsolatedRunEnv(const std::string& home, const std::string& run_id,
+                                        const std::vector<std::string>& extra) {
+  std::vector<std::string> env = {"KFM_HOME=" + home,
+                                  "KFM_RUN_ID=" + run_id,
+                                  "KFM_SYSFS_ROOT=" + home + "/no-sysfs",
+                                  "KFM_NVML_LIBRARY=" + home + "/no-nvml.so",
+                                  "KFM_NODE_REPORT=",
+                                  "KFM_REGION=",
+                                  "KFM_CARBON_TABLES=",
+                                  "TRACEPARENT=",
+                                  "KFM_SAMPLE_INTERVAL_MS=50"};
+  for (const auto& entry : extra) {
+    const std::string key = entry.substr(0, entry.find('=') + 1);
+    std::erase_if(env, [&key](const std::string& e) { return e.rfind(key, 0) == 0; });
+    env.push_back(entry);
+  }
+  return env;
+}
+
 }  // namespace kfm::testing

@@ -31,6 +31,13 @@ class TempDir {
   std::string path_;
 };
 
+// The environment of an isolated kfm-energy process for tests: KFM_HOME=`home`,
+// KFM_RUN_ID=`run_id`, no RAPL or NVML (paths that do not exist), no parent trace, no node
+// report, no KFM_REGION or extra carbon tables, a 50 ms sampler; then `extra` ("KEY=value")
+// replaces or adds entries.
+std::vector<std::string> IsolatedRunEnv(const std::string& home, const std::string& run_id,
+                                        const std::vector<std::string>& extra = {});
+
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& text);
 

@@ -21,10 +21,7 @@ inline std::filesystem::path Fixture(const std::string& name) {
 }
 
 inline std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return testing::ReadFile(path.string());
 }
 
 inline std::filesystem::path WriteText(const std::string& dir, const std::string& name,
