@@ -42,6 +42,15 @@ std::string Clock24() {
   return buffer;
 }
 
+// energy.modelled of a node span: some of its joules came from the model.
+bool IsModelled(const otel::SpanData& span) {
+  for (const auto& [key, value] : span.attributes) {
+    if (key == "energy.modelled" && std::holds_alternative<bool>(value))
+      return std::get<bool>(value);
+  }
+  return false;
+}
+
 std::string DescribeExit(int exit_code, int signal) {
   if (signal != 0) return "killed by signal " + std::to_string(signal);
   return "exit code " + std::to_string(exit_code);
@@ -259,7 +268,8 @@ void Runner::Finish(size_t index, NodeOutcome outcome) {
   if (ok) {
     node.status = NodeStatus::kOk;
     Say("ok      " + node.spec->name + "  " + FormatFixed(f.duration_s, 1) + " s, " +
-        FormatFixed(f.total_j, 3) + " J, " + FormatSignificant(f.gco2e) + " gCO2e" +
+        FormatFixed(f.total_j, 3) + " J" + (IsModelled(result.span) ? " (modelled)" : "") + ", " +
+        FormatSignificant(f.gco2e) + " gCO2e" +
         (result.report.records_out ? ", " + std::to_string(*result.report.records_out) + " records"
                                    : ""));
   } else {
@@ -402,6 +412,7 @@ otel::SpanData Runner::RunSpan(int64_t start_ns, int64_t end_ns,
                      {"energy.total_j", total_j},
                      {"energy.measured_j", result.measured_j},
                      {"energy.unattributed_j", result.unattributed_j},
+                     {"energy.modelled", result.modelled},
                      {"carbon.gco2e", gco2e},
                      {"kfm.records_out", records},
                      {"timing.duration_s", static_cast<double>(end_ns - start_ns) / 1e9}};
@@ -488,7 +499,10 @@ PipelineResult Runner::Run() {
     if (!meter::CountsTowardTotal(channels[c].domain)) continue;
     result.measured_j += measured[c];
     result.unattributed_j += unattributed[c];
+    result.modelled |= channels[c].modelled;
   }
+  for (const Node& node : nodes_)
+    result.modelled |= node.attempts > 0 && IsModelled(node.result.span);
   if (live_drawn_ && options_.progress != nullptr) *options_.progress << "\r\x1b[2K";
   live_drawn_ = false;
 
@@ -638,7 +652,8 @@ std::string FormatPipelineTable(const PipelineSpec& spec, const PipelineResult& 
           ? static_cast<double>(result.run_span.end_unix_ns - result.run_span.start_unix_ns) / 1e9
           : seconds;
   out << "run " << spec.name << ": " << FormatFixed(run_s, 2) << " s, " << FormatFixed(total_j, 3)
-      << " J attributed to nodes of " << FormatFixed(result.measured_j, 3) << " J measured ("
+      << " J attributed to nodes of " << FormatFixed(result.measured_j, 3)
+      << (result.modelled ? " J in all, MODELLED (" : " J measured (")
       << FormatFixed(result.unattributed_j, 3) << " J used by nothing of the pipeline), "
       << FormatSignificant(gco2e) << " gCO2e, " << records << " records";
   if (records > 0)

@@ -46,6 +46,7 @@ struct PipelineResult {
   otel::SpanData run_span;
   double measured_j = 0;      // whole machine, every channel counted toward the total
   double unattributed_j = 0;  // what no node used
+  bool modelled = false;      // some of it came from the model, not from counters
   std::vector<std::string> warnings;
 };
 

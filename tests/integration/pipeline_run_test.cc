@@ -118,6 +118,10 @@ TEST_F(PipelineRunTest, ParallelNodesOverlapAndDependentsWaitForAllTheyNeed) {
   }
   EXPECT_EQ(run.attrs.at("cicd.pipeline.result")["stringValue"], "success");
   EXPECT_EQ(run.attrs.at("kfm.nodes.ok")["intValue"], "3");
+  // No counters here (KFM_SYSFS_ROOT without powercap): the run's figures say they are modelled.
+  EXPECT_EQ(run.attrs.at("energy.modelled")["boolValue"], true);
+  EXPECT_NE(result.err.find("J in all, MODELLED"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(" J (modelled), "), std::string::npos) << result.err;
   // Conservation: what the nodes got plus what nobody used is what was measured.
   double nodes_j = 0;
   for (const Span* node : {&a, &b, &c}) nodes_j += Num(node->attrs.at("energy.total_j"));
