@@ -32,6 +32,7 @@ struct NodeRecord {
   double total_j = 0;
   double cpu_pkg_j = 0;  // whole package over the span, before attribution
   std::string cpu_method;
+  std::string dram_method;
   std::string gpu_method;
   bool modelled = false;  // energy.modelled: any part of total_j came from a model
   std::optional<std::int64_t> records_out;
@@ -56,7 +57,8 @@ struct RunRecord {
   int node_count = 0;
   double total_j = 0;
   double gco2e = 0;
-  bool modelled = false;  // any node's figure was modelled
+  bool modelled = false;      // any node's figure was modelled
+  bool has_run_span = false;  // false: every field derived from the run's node spans
 };
 
 }  // namespace kfm::store

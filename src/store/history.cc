@@ -1,0 +1,529 @@
+#include "store/history.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <fstream>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+
+#include "store/migrations.h"
+#include "store/otlp_spans.h"
+#include "store/sqlite_statement.h"
+
+namespace kfm::store {
+namespace {
+
+constexpr std::string_view kInsertNode = R"sql(
+INSERT INTO nodes (trace_id, span_id, run_id, pipeline, node, domain, pipeline_kind, hostname,
+  start_unix_nano, end_unix_nano, duration_s, ok, production, total_j, modelled, records_out,
+  bytes_out, gco2e, intensity_gco2_per_kwh, carbon_region, carbon_resolution, carbon_table_id,
+  carbon_table_version)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+  ?20, ?21, ?22, ?23)
+ON CONFLICT (trace_id, span_id) DO NOTHING)sql";
+
+constexpr std::string_view kInsertDevice = R"sql(
+INSERT INTO device_energy (node_id, cpu_j, cpu_method, cpu_modelled, cpu_pkg_j, dram_j,
+  dram_method, dram_modelled, gpu_j, gpu_method, gpu_modelled)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql";
+
+constexpr std::string_view kInsertRunSpan = R"sql(
+INSERT INTO run_spans (trace_id, span_id, run_id, pipeline, pipeline_kind, hostname,
+  start_unix_nano, end_unix_nano, ok, total_j, gco2e, modelled, nodes_total)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+ON CONFLICT (trace_id, span_id) DO NOTHING)sql";
+
+constexpr std::string_view kNodeAggregate = R"sql(
+SELECT count(*), min(start_unix_nano), max(end_unix_nano), min(ok), total(total_j), total(gco2e),
+  max(modelled) FROM nodes WHERE run_id = ?1)sql";
+
+constexpr std::string_view kFirstNode = R"sql(
+SELECT pipeline, pipeline_kind, hostname FROM nodes WHERE run_id = ?1
+ORDER BY start_unix_nano, id LIMIT 1)sql";
+
+constexpr std::string_view kRunSpanOfRun = R"sql(
+SELECT pipeline, pipeline_kind, hostname, start_unix_nano, end_unix_nano, ok, total_j, gco2e,
+  modelled FROM run_spans WHERE run_id = ?1 ORDER BY end_unix_nano DESC LIMIT 1)sql";
+
+constexpr std::string_view kUpsertRun = R"sql(
+INSERT OR REPLACE INTO runs (run_id, pipeline, pipeline_kind, hostname, start_unix_nano,
+  end_unix_nano, ok, node_count, total_j, gco2e, modelled, has_run_span)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql";
+
+constexpr std::string_view kNodeColumns = R"sql(
+SELECT n.trace_id, n.span_id, n.run_id, n.pipeline, n.node, n.domain, n.pipeline_kind,
+  n.hostname, n.start_unix_nano, n.end_unix_nano, n.duration_s, n.ok, n.production, n.total_j,
+  n.modelled, n.records_out, n.bytes_out, n.gco2e, n.intensity_gco2_per_kwh, n.carbon_region,
+  n.carbon_resolution, n.carbon_table_id, n.carbon_table_version, d.cpu_j, d.cpu_method,
+  d.cpu_pkg_j, d.dram_j, d.dram_method, d.gpu_j, d.gpu_method
+FROM nodes n JOIN device_energy d ON d.node_id = n.id
+WHERE n.end_unix_nano >= ?1 AND n.end_unix_nano < ?2)sql";
+
+constexpr std::string_view kRunColumns = R"sql(
+SELECT run_id, pipeline, pipeline_kind, hostname, start_unix_nano, end_unix_nano, ok,
+  node_count, total_j, gco2e, modelled, has_run_span
+FROM runs WHERE start_unix_nano >= ?1 AND start_unix_nano < ?2)sql";
+
+std::int64_t NowUnixNano() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+IngestCounts& IngestCounts::operator+=(const IngestCounts& other) {
+  lines += other.lines;
+  new_nodes += other.new_nodes;
+  duplicate_nodes += other.duplicate_nodes;
+  new_runs += other.new_runs;
+  duplicate_runs += other.duplicate_runs;
+  other_spans += other.other_spans;
+  runs_touched += other.runs_touched;
+  return *this;
+}
+
+std::filesystem::path DefaultHistoryPath(const std::filesystem::path& kfm_home) {
+  return kfm_home / "history.sqlite";
+}
+
+// The statements and state of one ingest transaction.
+class Ingest {
+ public:
+  Ingest(sqlite3* db, const std::filesystem::path& history)
+      : db_(db),
+        history_(history),
+        insert_node_(db, kInsertNode),
+        insert_device_(db, kInsertDevice),
+        insert_run_span_(db, kInsertRunSpan) {}
+
+  Status Begin() {
+    if (!insert_node_.valid() || !insert_device_.valid() || !insert_run_span_.valid())
+      return Fail("cannot prepare the ingest statements");
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+      return Fail("cannot start a write transaction");
+    open_ = true;
+    return Status::Ok();
+  }
+
+  // Parses and stores one line.
+  Status Line(std::string_view line, std::string_view source, std::int64_t number) {
+    std::size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return Status::Ok();
+    ++counts_.lines;
+    parsed_.clear();
+    where_.assign(source);
+    where_ += ':';
+    where_ += std::to_string(number);
+    if (Status s = ParseOtlpLine(line, where_, parsed_); !s.ok()) return s;
+    counts_.other_spans += parsed_.other_spans;
+    for (const NodeRecord& n : parsed_.nodes) {
+      if (Status s = StoreNode(n); !s.ok()) return s;
+    }
+    for (const RunSpanRecord& r : parsed_.runs) {
+      if (Status s = StoreRunSpan(r); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  Result<IngestCounts> Commit(std::string_view source) {
+    if (Status s = RefreshRuns(); !s.ok()) return s;
+    Statement log(db_,
+                  "INSERT INTO ingest_log (source, ingested_unix_nano, lines, new_spans, "
+                  "duplicate_spans) VALUES (?1, ?2, ?3, ?4, ?5)");
+    log.Bind(1, source);
+    log.Bind(2, NowUnixNano());
+    log.Bind(3, counts_.lines);
+    log.Bind(4, counts_.new_spans());
+    log.Bind(5, counts_.duplicate_spans());
+    if (log.Step() != SQLITE_DONE) return Fail("cannot log the ingest");
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+      return Fail("cannot commit");
+    open_ = false;
+    return counts_;
+  }
+
+  ~Ingest() {
+    if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+ private:
+  Status Fail(std::string_view doing) const {
+    const int code = sqlite3_errcode(db_);
+    std::string message = "history " + history_.string() + ": " + std::string(doing) + ": ";
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+      message += "another process holds its write lock and did not release it in time (" +
+                 std::string(sqlite3_errmsg(db_)) + "); nothing of this input was stored";
+      return Status::Unavailable(std::move(message));
+    }
+    return Status::IoError(message + sqlite3_errmsg(db_));
+  }
+
+  Status StoreNode(const NodeRecord& n) {
+    Statement& s = insert_node_;
+    s.Reset();
+    s.Bind(1, std::string_view(n.trace_id));
+    s.Bind(2, std::string_view(n.span_id));
+    s.Bind(3, std::string_view(n.run_id));
+    s.Bind(4, std::string_view(n.pipeline));
+    s.Bind(5, std::string_view(n.node));
+    s.Bind(6, std::string_view(n.domain));
+    s.Bind(7, std::string_view(n.pipeline_kind));
+    s.Bind(8, std::string_view(n.hostname));
+    s.Bind(9, n.start_unix_nano);
+    s.Bind(10, n.end_unix_nano);
+    s.Bind(11, n.duration_s);
+    s.Bind(12, n.ok);
+    s.Bind(13, n.production);
+    s.Bind(14, n.total_j);
+    s.Bind(15, n.modelled);
+    s.Bind(16, n.records_out);
+    s.Bind(17, n.bytes_out);
+    s.Bind(18, n.gco2e);
+    s.Bind(19, n.intensity_gco2_per_kwh);
+    s.Bind(20, std::string_view(n.carbon_region));
+    s.Bind(21, std::string_view(n.carbon_resolution));
+    s.Bind(22, std::string_view(n.carbon_table_id));
+    s.Bind(23, std::string_view(n.carbon_table_version));
+    if (s.Step() != SQLITE_DONE) return Fail("cannot store node span " + n.span_id);
+    if (sqlite3_changes(db_) == 0) {
+      ++counts_.duplicate_nodes;
+      return Status::Ok();
+    }
+    ++counts_.new_nodes;
+    Statement& d = insert_device_;
+    d.Reset();
+    d.Bind(1, static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_)));
+    d.Bind(2, n.cpu_j);
+    d.Bind(3, std::string_view(n.cpu_method));
+    d.Bind(4, IsModelledMethod(n.cpu_method));
+    d.Bind(5, n.cpu_pkg_j);
+    d.Bind(6, n.dram_j);
+    d.Bind(7, std::string_view(n.dram_method));
+    d.Bind(8, IsModelledMethod(n.dram_method));
+    d.Bind(9, n.gpu_j);
+    d.Bind(10, std::string_view(n.gpu_method));
+    d.Bind(11, IsModelledMethod(n.gpu_method));
+    if (d.Step() != SQLITE_DONE) return Fail("cannot store device energy of span " + n.span_id);
+    Touch(n.run_id);
+    return Status::Ok();
+  }
+
+  Status StoreRunSpan(const RunSpanRecord& r) {
+    Statement& s = insert_run_span_;
+    s.Reset();
+    s.Bind(1, std::string_view(r.trace_id));
+    s.Bind(2, std::string_view(r.span_id));
+    s.Bind(3, std::string_view(r.run_id));
+    s.Bind(4, std::string_view(r.pipeline));
+    s.Bind(5, std::string_view(r.pipeline_kind));
+    s.Bind(6, std::string_view(r.hostname));
+    s.Bind(7, r.start_unix_nano);
+    s.Bind(8, r.end_unix_nano);
+    s.Bind(9, r.ok);
+    s.Bind(10, r.total_j);
+    s.Bind(11, r.gco2e);
+    s.Bind(12, r.modelled);
+    s.Bind(13, r.nodes_total);
+    if (s.Step() != SQLITE_DONE) return Fail("cannot store run span " + r.span_id);
+    if (sqlite3_changes(db_) == 0) {
+      ++counts_.duplicate_runs;
+      return Status::Ok();
+    }
+    ++counts_.new_runs;
+    Touch(r.run_id);
+    return Status::Ok();
+  }
+
+  void Touch(const std::string& run_id) {
+    if (last_touched_ == run_id) return;  // spans of one run come together
+    last_touched_ = run_id;
+    touched_.insert(run_id);
+  }
+
+  // Rewrites the summary row of every run this ingest added spans to.
+  Status RefreshRuns() {
+    Statement aggregate(db_, kNodeAggregate);
+    Statement first(db_, kFirstNode);
+    Statement run_span(db_, kRunSpanOfRun);
+    Statement upsert(db_, kUpsertRun);
+    if (!aggregate.valid() || !first.valid() || !run_span.valid() || !upsert.valid())
+      return Fail("cannot prepare the run summary statements");
+    for (const std::string& run_id : touched_) {
+      RunRecord run;
+      run.run_id = run_id;
+      aggregate.Reset();
+      aggregate.Bind(1, std::string_view(run_id));
+      if (aggregate.Step() != SQLITE_ROW) return Fail("cannot sum the nodes of run " + run_id);
+      run.node_count = static_cast<int>(aggregate.Int(0));
+      if (run.node_count > 0) {
+        run.start_unix_nano = aggregate.Int(1);
+        run.end_unix_nano = aggregate.Int(2);
+        run.ok = aggregate.Int(3) != 0;
+        run.total_j = aggregate.Real(4);
+        run.gco2e = aggregate.Real(5);
+        run.modelled = aggregate.Int(6) != 0;
+        first.Reset();
+        first.Bind(1, std::string_view(run_id));
+        if (first.Step() == SQLITE_ROW) {
+          run.pipeline = first.Text(0);
+          run.pipeline_kind = first.Text(1);
+          run.hostname = first.Text(2);
+        }
+      }
+      run_span.Reset();
+      run_span.Bind(1, std::string_view(run_id));
+      if (run_span.Step() == SQLITE_ROW) {
+        // A pipeline's own run span says what the run was; the nodes give the figures.
+        run.has_run_span = true;
+        if (!run_span.Text(0).empty()) run.pipeline = run_span.Text(0);
+        if (!run_span.Text(1).empty()) run.pipeline_kind = run_span.Text(1);
+        if (!run_span.Text(2).empty()) run.hostname = run_span.Text(2);
+        run.start_unix_nano = run_span.Int(3);
+        run.end_unix_nano = run_span.Int(4);
+        run.ok = run_span.Int(5) != 0;
+        if (run.node_count == 0) {
+          run.total_j = run_span.Real(6);
+          run.gco2e = run_span.Real(7);
+        }
+        run.modelled = run.modelled || run_span.Int(8) != 0;
+      }
+      upsert.Reset();
+      upsert.Bind(1, std::string_view(run.run_id));
+      upsert.Bind(2, std::string_view(run.pipeline));
+      upsert.Bind(3, std::string_view(run.pipeline_kind));
+      upsert.Bind(4, std::string_view(run.hostname));
+      upsert.Bind(5, run.start_unix_nano);
+      upsert.Bind(6, run.end_unix_nano);
+      upsert.Bind(7, run.ok);
+      upsert.Bind(8, run.node_count);
+      upsert.Bind(9, run.total_j);
+      upsert.Bind(10, run.gco2e);
+      upsert.Bind(11, run.modelled);
+      upsert.Bind(12, run.has_run_span);
+      if (upsert.Step() != SQLITE_DONE) return Fail("cannot store run " + run_id);
+    }
+    counts_.runs_touched = static_cast<std::int64_t>(touched_.size());
+    return Status::Ok();
+  }
+
+  sqlite3* db_;
+  const std::filesystem::path& history_;
+  Statement insert_node_;
+  Statement insert_device_;
+  Statement insert_run_span_;
+  bool open_ = false;
+  IngestCounts counts_;
+  ParsedSpans parsed_;
+  std::string where_;
+  std::string last_touched_;
+  std::unordered_set<std::string> touched_;
+};
+
+History::History(std::filesystem::path path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+
+History::History(History&& other) noexcept
+    : path_(std::move(other.path_)), db_(std::exchange(other.db_, nullptr)) {}
+
+History& History::operator=(History&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(db_);
+    path_ = std::move(other.path_);
+    db_ = std::exchange(other.db_, nullptr);
+  }
+  return *this;
+}
+
+History::~History() { sqlite3_close_v2(db_); }
+
+Status History::Error(std::string_view doing) const {
+  return Status::IoError("history " + path_.string() + ": " + std::string(doing) + ": " +
+                         sqlite3_errmsg(db_));
+}
+
+Status History::Exec(const char* sql) const {
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return Error(sql);
+  return Status::Ok();
+}
+
+Result<History> History::Open(const std::filesystem::path& path, HistoryOptions options) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec)
+    return Status::IoError("history " + path.string() +
+                           ": cannot create its directory: " + ec.message());
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  History history(path, db);
+  if (rc != SQLITE_OK) {
+    return Status::IoError("history " + path.string() + ": cannot open: " +
+                           (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+  }
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  sqlite3_extended_result_codes(db, 0);
+  // Reading the schema reads the file header: a file that is not SQLite fails here.
+  if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    const int code = sqlite3_errcode(db);
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+      return Status::InvalidArgument(
+          "history " + path.string() + " is not an SQLite database (or is corrupt): " +
+          sqlite3_errmsg(db) + "; move it aside, and kfm-energy starts a new one");
+    }
+    return history.Error("cannot read");
+  }
+  // WAL: readers never block the writer; NORMAL sync is durable across process crashes.
+  if (Status s = history.Exec("PRAGMA journal_mode = WAL"); !s.ok()) return s;
+  if (Status s = history.Exec("PRAGMA synchronous = NORMAL"); !s.ok()) return s;
+  if (Status s = history.Exec("PRAGMA cache_size = -65536"); !s.ok()) return s;
+  if (Status s = MigrateTo(db, path, kHistorySchemaVersion); !s.ok()) return s;
+  return history;
+}
+
+Result<int> History::SchemaVersion() const {
+  Statement s(db_, "PRAGMA user_version");
+  if (!s.valid() || s.Step() != SQLITE_ROW) return Error("cannot read the schema version");
+  return static_cast<int>(s.Int(0));
+}
+
+Result<std::vector<NodeRecord>> History::Nodes(const HistoryQuery& q) const {
+  std::string sql(kNodeColumns);
+  if (!q.pipeline.empty()) sql += " AND n.pipeline = ?3";
+  if (!q.run_id.empty()) sql += " AND n.run_id = ?4";
+  sql += " ORDER BY n.end_unix_nano, n.id";
+  Statement s(db_, sql);
+  if (!s.valid()) return Error("cannot query nodes");
+  s.Bind(1, q.since_unix_nano);
+  s.Bind(2, q.until_unix_nano);
+  if (!q.pipeline.empty()) s.Bind(3, std::string_view(q.pipeline));
+  if (!q.run_id.empty()) s.Bind(4, std::string_view(q.run_id));
+  std::vector<NodeRecord> out;
+  int rc = 0;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    NodeRecord& n = out.emplace_back();
+    n.trace_id = s.Text(0);
+    n.span_id = s.Text(1);
+    n.run_id = s.Text(2);
+    n.pipeline = s.Text(3);
+    n.node = s.Text(4);
+    n.domain = s.Text(5);
+    n.pipeline_kind = s.Text(6);
+    n.hostname = s.Text(7);
+    n.start_unix_nano = s.Int(8);
+    n.end_unix_nano = s.Int(9);
+    n.duration_s = s.Real(10);
+    n.ok = s.Int(11) != 0;
+    n.production = s.Int(12) != 0;
+    n.total_j = s.Real(13);
+    n.modelled = s.Int(14) != 0;
+    n.records_out = s.OptionalInt(15);
+    n.bytes_out = s.OptionalInt(16);
+    n.gco2e = s.Real(17);
+    n.intensity_gco2_per_kwh = s.Real(18);
+    n.carbon_region = s.Text(19);
+    n.carbon_resolution = s.Text(20);
+    n.carbon_table_id = s.Text(21);
+    n.carbon_table_version = s.Text(22);
+    n.cpu_j = s.Real(23);
+    n.cpu_method = s.Text(24);
+    n.cpu_pkg_j = s.Real(25);
+    n.dram_j = s.Real(26);
+    n.dram_method = s.Text(27);
+    n.gpu_j = s.Real(28);
+    n.gpu_method = s.Text(29);
+  }
+  if (rc != SQLITE_DONE) return Error("cannot read nodes");
+  return out;
+}
+
+Result<std::vector<RunRecord>> History::Runs(const HistoryQuery& q) const {
+  std::string sql(kRunColumns);
+  if (!q.pipeline.empty()) sql += " AND pipeline = ?3";
+  if (!q.run_id.empty()) sql += " AND run_id = ?4";
+  sql += " ORDER BY start_unix_nano, run_id";
+  Statement s(db_, sql);
+  if (!s.valid()) return Error("cannot query runs");
+  s.Bind(1, q.since_unix_nano);
+  s.Bind(2, q.until_unix_nano);
+  if (!q.pipeline.empty()) s.Bind(3, std::string_view(q.pipeline));
+  if (!q.run_id.empty()) s.Bind(4, std::string_view(q.run_id));
+  std::vector<RunRecord> out;
+  int rc = 0;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    RunRecord& r = out.emplace_back();
+    r.run_id = s.Text(0);
+    r.pipeline = s.Text(1);
+    r.pipeline_kind = s.Text(2);
+    r.hostname = s.Text(3);
+    r.start_unix_nano = s.Int(4);
+    r.end_unix_nano = s.Int(5);
+    r.ok = s.Int(6) != 0;
+    r.node_count = static_cast<int>(s.Int(7));
+    r.total_j = s.Real(8);
+    r.gco2e = s.Real(9);
+    r.modelled = s.Int(10) != 0;
+    r.has_run_span = s.Int(11) != 0;
+  }
+  if (rc != SQLITE_DONE) return Error("cannot read runs");
+  return out;
+}
+
+Result<IngestCounts> History::IngestText(std::string_view text, std::string_view source,
+                                         std::int64_t first_line) {
+  Ingest ingest(db_, path_);
+  if (Status s = ingest.Begin(); !s.ok()) return s;
+  std::int64_t number = first_line;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    if (Status s = ingest.Line(text.substr(pos, end - pos), source, number); !s.ok()) return s;
+    pos = end + 1;
+    ++number;
+  }
+  return ingest.Commit(source);
+}
+
+Result<IngestCounts> History::IngestFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::NotFound(file.string() + ": cannot open for reading");
+  const std::string source = file.string();
+  Ingest ingest(db_, path_);
+  if (Status s = ingest.Begin(); !s.ok()) return s;
+  // Read in large chunks; a line may span chunks.
+  constexpr std::size_t kChunk = 8 << 20;
+  std::string buffer;
+  std::int64_t number = 1;
+  for (;;) {
+    const std::size_t kept = buffer.size();
+    buffer.resize(kept + kChunk);
+    in.read(buffer.data() + kept, static_cast<std::streamsize>(kChunk));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    buffer.resize(kept + got);
+    const bool eof = got == 0;
+    if (in.bad()) return Status::IoError(source + ": read failed");
+    std::string_view view(buffer);
+    std::size_t pos = 0;
+    for (;;) {
+      std::size_t end = view.find('\n', pos);
+      if (end == std::string_view::npos) {
+        if (!eof) break;
+        if (pos >= view.size()) break;
+        end = view.size();
+      }
+      if (Status s = ingest.Line(view.substr(pos, end - pos), source, number); !s.ok()) return s;
+      ++number;
+      pos = end + 1;
+    }
+    if (eof) break;
+    buffer.erase(0, pos);
+  }
+  return ingest.Commit(source);
+}
+
+}  // namespace kfm::store
