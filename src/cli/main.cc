@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   kfm::cli::AddRunCommand(app, exit_code);
   kfm::cli::AddPipelineCommand(app, exit_code);
   kfm::cli::AddValidateCommand(app, exit_code);
+  kfm::cli::AddCheckContractCommand(app, exit_code);
   kfm::cli::AddFlushCommand(app, exit_code);
   kfm::cli::AddCarbonCommand(app, exit_code);
   try {
