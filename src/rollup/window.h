@@ -23,7 +23,4 @@ std::string FormatWindow(std::chrono::seconds window);
 // Nanoseconds since the Unix epoch now (system clock).
 std::int64_t NowUnixNano();
 
-// RFC 3339 UTC with a Z suffix and millisecond precision, e.g. 2026-12-01T11:06:56.000Z.
-std::string FormatUtc(std::int64_t unix_nano);
-
 }  // namespace kfm::rollup

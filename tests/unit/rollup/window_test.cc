@@ -33,10 +33,5 @@ TEST(Threshold, PercentOrFraction) {
   }
 }
 
-TEST(Window, FormatsUtcTimes) {
-  EXPECT_EQ(FormatUtc(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(FormatUtc(1'764'547'200'123'456'789), "2025-12-01T00:00:00.123Z");
-}
-
 }  // namespace
 }  // namespace kfm::rollup
