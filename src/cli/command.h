@@ -16,6 +16,9 @@ void AddFlushCommand(CLI::App& root, int& exit_code);
 void AddCarbonCommand(CLI::App& root, int& exit_code);
 void AddPipelineCommand(CLI::App& root, int& exit_code);
 void AddCheckContractCommand(CLI::App& root, int& exit_code);
+void AddRollupCommand(CLI::App& root, int& exit_code);
+void AddSloCommand(CLI::App& root, int& exit_code);
+void AddGateCommand(CLI::App& root, int& exit_code);
 // Subcommands of `carbon`, each in its own file.
 void AddCarbonRescoreCommand(CLI::App& carbon, int& exit_code);
 void AddCarbonImportCommand(CLI::App& carbon, int& exit_code);

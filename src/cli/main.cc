@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   kfm::cli::AddCheckContractCommand(app, exit_code);
   kfm::cli::AddFlushCommand(app, exit_code);
   kfm::cli::AddCarbonCommand(app, exit_code);
+  kfm::cli::AddRollupCommand(app, exit_code);
+  kfm::cli::AddSloCommand(app, exit_code);
+  kfm::cli::AddGateCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
