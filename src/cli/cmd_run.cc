@@ -8,6 +8,7 @@
 #include "pipeline/node_runner.h"
 #include "pipeline/process.h"
 #include "pipeline/run_environment.h"
+#include "store/bundle_follower.h"
 
 namespace kfm::cli {
 namespace {
@@ -57,6 +58,9 @@ int Run(const RunOptions& options) {
   sampler.Start();
   pipeline::NodeRunResult result = pipeline::RunNode(request, sampler, signals);
   sampler.Stop();
+  // Into the run history (KFM_HOME/history.sqlite); a failure there is only a warning.
+  if (std::string warning = store::IngestRunBundle(env->home, env->run_id); !warning.empty())
+    result.warnings.push_back(warning);
 
   // The bundle files are written; now the network, which may be slow or down.
   for (const auto& line :

@@ -15,6 +15,8 @@ void AddValidateCommand(CLI::App& root, int& exit_code);
 void AddFlushCommand(CLI::App& root, int& exit_code);
 void AddCarbonCommand(CLI::App& root, int& exit_code);
 void AddPipelineCommand(CLI::App& root, int& exit_code);
+void AddIngestCommand(CLI::App& root, int& exit_code);
+void AddRunsCommand(CLI::App& root, int& exit_code);
 void AddCheckContractCommand(CLI::App& root, int& exit_code);
 void AddRollupCommand(CLI::App& root, int& exit_code);
 void AddSloCommand(CLI::App& root, int& exit_code);

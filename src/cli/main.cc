@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   kfm::cli::AddProbeCommand(app, exit_code);
   kfm::cli::AddRunCommand(app, exit_code);
   kfm::cli::AddPipelineCommand(app, exit_code);
+  kfm::cli::AddIngestCommand(app, exit_code);
+  kfm::cli::AddRunsCommand(app, exit_code);
   kfm::cli::AddValidateCommand(app, exit_code);
   kfm::cli::AddCheckContractCommand(app, exit_code);
   kfm::cli::AddFlushCommand(app, exit_code);

@@ -17,6 +17,7 @@
 #include "meter/sampler.h"
 #include "otel/bundle.h"
 #include "otel/otlp_proto.h"
+#include "store/bundle_follower.h"
 
 #ifndef KFM_VERSION
 #define KFM_VERSION "0.1.0"
@@ -99,6 +100,8 @@ class Runner {
   // Writes the finished nodes' records into the run's energy and carbon documents: at most
   // once a second while nodes finish (each write rewrites the documents), always at the end.
   void FlushDocuments(bool force);
+  // Ingests the run's newly written span lines into the run history (store/).
+  void CatchUpHistory();
   [[nodiscard]] Clock::time_point NextWake() const;
   otel::SpanData RunSpan(int64_t start_ns, int64_t end_ns, const PipelineResult& result) const;
 
@@ -115,6 +118,7 @@ class Runner {
   std::vector<std::string> warnings_;
   bool live_drawn_ = false;
   std::vector<NodeRunResult*> pending_documents_;
+  std::unique_ptr<store::BundleFollower> history_;
   Clock::time_point last_flush_ = Clock::now();
 };
 
@@ -138,6 +142,14 @@ void Runner::FlushDocuments(bool force) {
   }
   pending_documents_.clear();
   last_flush_ = Clock::now();
+  CatchUpHistory();
+}
+
+void Runner::CatchUpHistory() {
+  if (history_ == nullptr)
+    history_ = std::make_unique<store::BundleFollower>(env_.home, env_.run_id);
+  if (std::string warning = history_->CatchUp(); !warning.empty())
+    warnings_.push_back(warning);
 }
 
 void Runner::Say(const std::string& line) {
@@ -163,6 +175,8 @@ void Runner::Live() {
 
 void Runner::Start(size_t index) {
   Node& node = nodes_[index];
+  // A node that reads the history (e.g. `kfm-energy rollup`) sees its upstream nodes.
+  if (!node.needs.empty()) CatchUpHistory();
   node.status = NodeStatus::kRunning;
   ++node.attempts;
   if (node.attempts == 1) {
@@ -515,6 +529,7 @@ PipelineResult Runner::Run() {
       !s.ok()) {
     warnings_.push_back("run span not written: " + s.message());
   }
+  CatchUpHistory();
   bool failed = false;
   for (Node& node : nodes_) {
     failed |= node.status == NodeStatus::kFailed;
