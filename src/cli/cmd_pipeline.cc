@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "lineage/run_end.h"
 #include "meter/cpu_accounting.h"
 #include "pipeline/node_runner.h"
 #include "pipeline/pipeline_file.h"
@@ -66,6 +67,8 @@ int Run(const PipelineOptions& options) {
   run_options.progress = options.quiet ? nullptr : &std::cerr;
   run_options.live = !options.quiet && ::isatty(STDERR_FILENO) != 0;
   pipeline::PipelineResult result = pipeline::RunPipeline(*spec, *env, run_options);
+  // Lineage from the files just written (PROV-O, STAC items): a warning at worst.
+  lineage::WriteRunEndLineage(env->home, env->run_id, result.warnings);
 
   // Every file is written; now the network, which may be slow or down.
   for (const auto& line :

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "lineage/run_end.h"
 #include "meter/cpu_accounting.h"
 #include "meter/sampler.h"
 #include "meter/source_selection.h"
@@ -58,6 +59,8 @@ int Run(const RunOptions& options) {
   sampler.Start();
   pipeline::NodeRunResult result = pipeline::RunNode(request, sampler, signals);
   sampler.Stop();
+  // Lineage from the files just written (PROV-O, STAC items): a warning at worst.
+  lineage::WriteRunEndLineage(request.home, request.meta.run_id, result.warnings);
   // Into the run history (KFM_HOME/history.sqlite); a failure there is only a warning.
   if (std::string warning = store::IngestRunBundle(env->home, env->run_id); !warning.empty())
     result.warnings.push_back(warning);

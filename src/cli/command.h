@@ -18,6 +18,7 @@ void AddPipelineCommand(CLI::App& root, int& exit_code);
 void AddIngestCommand(CLI::App& root, int& exit_code);
 void AddRunsCommand(CLI::App& root, int& exit_code);
 void AddCheckContractCommand(CLI::App& root, int& exit_code);
+void AddLineageCommand(CLI::App& root, int& exit_code);
 void AddRollupCommand(CLI::App& root, int& exit_code);
 void AddSloCommand(CLI::App& root, int& exit_code);
 void AddGateCommand(CLI::App& root, int& exit_code);

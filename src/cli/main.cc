@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   kfm::cli::AddCheckContractCommand(app, exit_code);
   kfm::cli::AddFlushCommand(app, exit_code);
   kfm::cli::AddCarbonCommand(app, exit_code);
+  kfm::cli::AddLineageCommand(app, exit_code);
   kfm::cli::AddRollupCommand(app, exit_code);
   kfm::cli::AddSloCommand(app, exit_code);
   kfm::cli::AddGateCommand(app, exit_code);

@@ -214,6 +214,14 @@ nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurem
   if (report.records_out) record["records_out"] = *report.records_out;
   if (report.bytes_out) record["bytes_out"] = *report.bytes_out;
   if (f.j_per_record) record["j_per_record"] = *f.j_per_record;
+  // Dataset versions the node reported: what lineage (PROV-O, STAC) builds on.
+  if (!report.datasets.empty()) {
+    nlohmann::json datasets = nlohmann::json::array();
+    for (const auto& d : report.datasets)
+      datasets.push_back(
+          {{"name", d.name}, {"version", d.version}, {"uri", d.uri}, {"sha256", d.sha256}});
+    record["datasets"] = std::move(datasets);
+  }
   nlohmann::json channels = nlohmann::json::array();
   for (size_t c = 0; c < m.channels.size(); ++c) {
     channels.push_back({{"id", m.channels[c].id},

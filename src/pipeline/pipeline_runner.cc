@@ -275,6 +275,8 @@ void Runner::Finish(size_t index, NodeOutcome outcome) {
                              {"kfm.production", node.spec->production},
                              {"kfm.pipeline", spec_.name}};
   FinishNode(node.request, node.context, result, Documents::kDefer);
+  // The DAG edges, so lineage (prov:wasInformedBy) needs only the run's files.
+  if (!node.spec->needs.empty()) result.energy_record["needs"] = node.spec->needs;
   pending_documents_.push_back(&result);
   FlushDocuments(/*force=*/false);
   const bool ok = outcome.exit_code == 0 && outcome.signal == 0 && outcome.error.empty();
