@@ -32,7 +32,8 @@ using nlohmann::json;
 
 constexpr std::string_view kSpanSchema = "otel-energy-span-v1";
 constexpr std::string_view kFileKinds =
-    "expected a JSON document with \"schema\": \"kfm.energy.v2\" or \"kfm.carbon.v2\", or OTLP "
+    "expected a JSON document with \"schema\": \"kfm.energy.v2\", \"kfm.carbon.v2\" or "
+    "\"kfm.energy-rollup.v1\", or OTLP "
     "JSON lines "
     "(ExportTraceServiceRequest objects with \"resourceSpans\")";
 
@@ -591,7 +592,8 @@ Result<FileCheck> CheckFile(const std::filesystem::path& file, std::string_view 
     if (schema.empty() || schema == kSpanSchema || !EmbeddedSchema(schema)) {
       return Status::InvalidArgument(
           name + ": /schema: unknown schema tag " + Show(*tag) +
-          " (known: kfm.energy.v2, kfm.carbon.v2; embedded schemas: " + EmbeddedSchemaList() + ")");
+          " (known: kfm.energy.v2, kfm.carbon.v2, kfm.energy-rollup.v1; embedded schemas: " +
+          EmbeddedSchemaList() + ")");
     }
     auto checker = SchemaChecker::Load(schema);
     if (!checker.ok()) return checker.status();

@@ -384,8 +384,8 @@ std::string FormatRollupSummary(const Rollup& rollup) {
   out << "\nper node:\n";
   for (const NodeRollup& n : rollup.nodes) {
     out << "  " << n.pipeline << "/" << n.node << " [" << BasisName(n.basis)
-        << "]: " << n.executions << " runs, " << FormatSignificant(n.total_j) << " J, "
-        << FormatSignificant(n.gco2e) << " gCO2e";
+        << "]: " << n.executions << " executions in " << n.runs << " runs, "
+        << FormatSignificant(n.total_j) << " J, " << FormatSignificant(n.gco2e) << " gCO2e";
     if (n.j_per_record) out << ", " << FormatSignificant(*n.j_per_record) << " J/record";
     if (n.j_per_mb) out << ", " << FormatSignificant(*n.j_per_mb) << " J/MB";
     out << "\n";
