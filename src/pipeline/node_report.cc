@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace kfm::pipeline {
@@ -60,7 +61,14 @@ NodeReport ParseNodeReport(std::string_view text, const std::string& file_name) 
         continue;
       }
       auto& slot = key == "records_out" ? report.records_out : report.bytes_out;
-      slot = slot.value_or(0) + value;
+      int64_t total = 0;
+      // Repeated counts add up; a sum past int64 is refused, never wrapped to a negative.
+      if (__builtin_add_overflow(slot.value_or(0), value, &total)) {
+        problem(std::string(key) + ": the total passes " +
+                std::to_string(std::numeric_limits<int64_t>::max()) + "; line ignored");
+        continue;
+      }
+      slot = total;
     } else if (key == "dataset") {
       if (fields.size() != 5) {
         problem("dataset takes <name> <version> <uri> <sha256>");
