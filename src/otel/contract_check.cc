@@ -20,9 +20,9 @@ using nlohmann::json;
 constexpr std::string_view kSpanSchema = "otel-energy-span-v1";
 constexpr std::string_view kModelPrefix = "model-";
 
-// The id fields of a node span, in the order FlattenOtlpRequest emits node
-// spans: the same walk (resourceSpans -> scopeSpans -> spans, skipping what it
-// skips) so that index i here is node span i there.
+// The span ids of the node spans, in the order FlattenOtlpRequest emits them: the same walk
+// (resourceSpans -> scopeSpans -> spans, skipping what it skips), so that index i here is node
+// span i there.
 std::vector<std::string> NodeSpanIds(const json& request) {
   std::vector<std::string> ids;
   auto resource_spans = request.find("resourceSpans");
@@ -73,9 +73,9 @@ bool IsModelMethod(const json& value) {
   return value.is_string() && value.get_ref<const std::string&>().starts_with(kModelPrefix);
 }
 
-// The rules beyond the schema's types: a production node's CPU figure is
-// measured or a modelled substitute that says so, and the span's own account of
-// modelling agrees with its methods. Appends (attribute, message) pairs.
+// The rules beyond the schema's types: a production node's CPU figure is measured or a
+// modelled substitute that says so, and the span's own account of modelling agrees with its
+// methods. Appends (attribute, message) pairs.
 void CheckMethods(const json& attributes, std::vector<std::pair<std::string, std::string>>& out) {
   auto find = [&attributes](const char* key) -> const json* {
     auto it = attributes.find(key);
@@ -124,6 +124,19 @@ void CheckMethods(const json& attributes, std::vector<std::pair<std::string, std
   }
 }
 
+// Governance: energy telemetry is system-level only, never attributed to a person. The
+// OpenTelemetry attributes that identify one (enduser.*, user.*, process.owner) are refused.
+void CheckNoPersonalAttributes(const json& attributes,
+                               std::vector<std::pair<std::string, std::string>>& out) {
+  for (const auto& [key, value] : attributes.items()) {
+    if (key.starts_with("enduser.") || key.starts_with("user.") || key == "process.owner") {
+      out.emplace_back(key,
+                       "identifies a person; energy telemetry is system-level only (no "
+                       "per-person attribution), so it must not carry this attribute");
+    }
+  }
+}
+
 std::size_t LineOf(std::string_view where, std::size_t fallback) {
   if (!where.starts_with("line ")) return fallback;
   std::size_t n = 0;
@@ -140,8 +153,7 @@ void CheckContractRequest(const json& request, std::size_t line, ContractReport&
   FlattenedRequest flat = FlattenOtlpRequest(request, prefix);
   const std::vector<std::string> ids = NodeSpanIds(request);
 
-  // Structural problems (malformed ids, timestamps, AnyValues) break the bundle
-  // as a whole.
+  // Structural problems (malformed ids, timestamps, AnyValues) break the bundle as a whole.
   for (const SchemaError& error : flat.errors) {
     std::string where = error.where;
     if (where.starts_with(prefix)) where.erase(0, prefix.size());
@@ -191,6 +203,7 @@ void CheckContractRequest(const json& request, std::size_t line, ContractReport&
       }
     }
     CheckMethods(span.attributes, found);
+    CheckNoPersonalAttributes(span.attributes, found);
     if (found.empty()) continue;
     ++report.offending_spans;
     for (auto& [attribute, message] : found) {

@@ -40,7 +40,7 @@ std::string ExamplePipelineFor(const std::string& hrrr_dir) {
 
 class ContractCheckTest : public ::testing::Test {
  protected:
-  // Runs the example pipeline once for the whole suite.
+  // Runs the example pipeline once per test process (ctest runs each test in its own).
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     const std::string hrrr = dir_->path() + "/hrrr";
@@ -297,6 +297,27 @@ TEST_F(ContractCheckTest, NonProductionNodesAreNotBound) {
                            "kfm.production: must be of type boolean"),
             std::string::npos)
       << typed.out;
+}
+
+TEST_F(ContractCheckTest, AttributesThatIdentifyAPersonAreRefused) {
+  std::size_t line = 0;
+  std::string id;
+  const std::string file = Broken(
+      "personal.json", "etl.node.usgs_gauges",
+      [](json& a) {
+        Set(a, "enduser.id", {{"stringValue", "alice"}});
+        Set(a, "process.owner", {{"stringValue", "alice"}});
+      },
+      line, id);
+  auto result = RunCommand({kBinary, "check-contract", file});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  for (const char* key : {"enduser.id", "process.owner"}) {
+    EXPECT_NE(result.out.find(Prefix(file, line, "usgs_gauges", id) + key +
+                              ": identifies a person; energy telemetry is system-level only"),
+              std::string::npos)
+        << key << "\n"
+        << result.out;
+  }
 }
 
 TEST_F(ContractCheckTest, UnreadableInputIsExitTwoNamingFileAndLine) {
