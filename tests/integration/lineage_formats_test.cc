@@ -1,0 +1,184 @@
+// `kfm-energy lineage` on a real pipeline run: the example nightly pipeline (the reference
+// jobs on their sample inputs) plus a downstream node that reports a dataset with a hostile
+// name, version and URI. Each format is checked with the standard tools of its field
+// (tests/lineage/check_lineage.py: rdflib + SPARQL, rapper, STAC core rules, JSON Schema, a
+// loopback Neo4j stand-in; tests/lineage/check_cypher.mjs: kuzu), against figures the
+// checkers read from the run's documents themselves.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "subprocess.h"
+
+namespace kfm::testing {
+namespace {
+
+const std::string kBinary = KFM_BINARY;
+const std::string kSourceDir = KFM_SOURCE_DIR;
+const std::string kNode = KFM_NODE;
+const std::string kPython = "/usr/bin/python3";
+const std::string kRunId = "lineage-1";
+
+// A dataset line no file name, IRI, Turtle literal or Cypher string may take raw.
+const std::string kHostileName = R"(na"me<>{}\;')"
+                                 "x";
+const std::string kHostileVersion = R"(v1;"DROP)";
+const std::string kHostileUri = R"(file:///tmp/we'ird"<>{}|^`\.csv)";
+const std::string kSha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\"'\"'") : std::string(1, c);
+  return out + "'";
+}
+
+class LineageFormatsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const std::string hrrr = dir_->path() + "/hrrr";
+    std::filesystem::create_directories(hrrr);
+    auto grib = RunCommand({KFM_MAKE_HRRR_GRIB, hrrr + "/hrrr.t00z.wrfsfcf06.grib2", "--date",
+                            "20261125", "--hour", "00", "--fcst", "06"});
+    ASSERT_EQ(grib.exit_code, 0) << grib.err;
+    const std::string report = dir_->path() + "/report.sh";
+    WriteFile(report, "printf '%s\\n' " +
+                          ShellQuote("dataset " + kHostileName + " " + kHostileVersion + " " +
+                                     kHostileUri + " " + kSha) +
+                          " >> \"$KFM_NODE_REPORT\"\n");
+    std::string yaml = ReadFile(kSourceDir + "/examples/nightly/pipeline.yaml");
+    auto replace = [&yaml](const std::string& from, const std::string& to) {
+      const std::size_t at = yaml.find(from);
+      ASSERT_NE(at, std::string::npos) << "examples/nightly/pipeline.yaml no longer names " << from;
+      yaml.replace(at, from.size(), to);
+    };
+    replace("examples/nightly/data/hrrr", hrrr);
+    replace("examples/nightly/data/usgs", kSourceDir + "/examples/nightly/data/usgs");
+    yaml +=
+        "  publish:\n    needs: [hrrr_ingest, usgs_gauges]\n    run: [/bin/sh, " + report + "]\n";
+    const std::string pipeline = dir_->path() + "/pipeline.yaml";
+    WriteFile(pipeline, yaml);
+    const std::string path = std::filesystem::path(KFM_HRRR_INGEST).parent_path().string() + ":" +
+                             std::filesystem::path(KFM_USGS_GAUGES).parent_path().string() + ":" +
+                             (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
+    auto run = RunCommand({kBinary, "pipeline", "run", "-q", pipeline},
+                          IsolatedRunEnv(Home(), kRunId, {"PATH=" + path}), 180);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string Home() { return dir_->path() + "/home"; }
+  static std::string EnergyFile() {
+    return Home() + "/telemetry/energy/kfm-run-" + kRunId + ".json";
+  }
+  static CommandResult Lineage(std::vector<std::string> args) {
+    std::vector<std::string> argv = {kBinary, "lineage"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, IsolatedRunEnv(Home(), kRunId), 60);
+  }
+  static TempDir* dir_;
+};
+TempDir* LineageFormatsTest::dir_ = nullptr;
+
+TEST_F(LineageFormatsTest, ReferenceJobsAndTheRunnerRecordDatasetsAndNeedsInTheEnergyDocument) {
+  const auto doc = nlohmann::json::parse(ReadFile(EnergyFile()));
+  std::set<std::string> with_datasets;
+  for (const auto& node : doc["nodes"]) {
+    for (const auto& d : node.value("datasets", nlohmann::json::array())) {
+      with_datasets.insert(node["node"].get<std::string>());
+      EXPECT_EQ(d["sha256"].get<std::string>().size(), 64u);
+    }
+    if (node["node"] == "publish") {
+      EXPECT_EQ(node["needs"], nlohmann::json({"hrrr_ingest", "usgs_gauges"}));
+      EXPECT_EQ(node["datasets"][0]["name"], kHostileName);
+      EXPECT_EQ(node["datasets"][0]["uri"], kHostileUri);
+    }
+  }
+  EXPECT_EQ(with_datasets, (std::set<std::string>{"hrrr_ingest", "usgs_gauges", "publish"}));
+  // The energy document with its new fields still conforms to energy-v2.
+  auto valid = RunCommand({kBinary, "validate", EnergyFile()});
+  EXPECT_EQ(valid.exit_code, 0) << valid.out << valid.err;
+}
+
+TEST_F(LineageFormatsTest, ProvStacDcatReleaseBundleAndPushPassTheFieldsOwnTools) {
+  auto check =
+      RunCommand({kPython, kSourceDir + "/tests/lineage/check_lineage.py", "--binary", kBinary,
+                  "--home", Home(), "--run-id", kRunId, "--work", dir_->path() + "/check",
+                  "--source", kSourceDir, "--edge", "publish=hrrr_ingest,usgs_gauges"},
+                 {}, 300);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("3 datasets, 0 failures"), std::string::npos) << check.out;
+}
+
+TEST_F(LineageFormatsTest, CypherUsesOnlyParametersAndRunningItTwiceInKuzuGivesTheSameGraph) {
+  const std::string script = dir_->path() + "/lineage.cypher";
+  auto cypher = Lineage({kRunId, "--format", "cypher", "--out", script});
+  ASSERT_EQ(cypher.exit_code, 0) << cypher.err;
+  const std::string text = ReadFile(script);
+  // The hostile values appear only on :param lines, JSON-escaped.
+  EXPECT_EQ(text.find(kHostileName), std::string::npos);
+  EXPECT_NE(text.find(nlohmann::json(kHostileName).dump()), std::string::npos);
+  const std::string modules = kSourceDir + "/tests/lineage/node_modules/kuzu";
+  ASSERT_TRUE(std::filesystem::exists(modules))
+      << modules << " missing: run scripts/bootstrap (npm ci in tests/lineage)";
+  auto check = RunCommand(
+      {kNode, kSourceDir + "/tests/lineage/check_cypher.mjs", script, EnergyFile()}, {}, 120);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("twice"), std::string::npos) << check.out;
+}
+
+TEST_F(LineageFormatsTest, StacItemsAreWrittenBesideTheReferenceJobsDatasets) {
+  const auto doc = nlohmann::json::parse(ReadFile(EnergyFile()));
+  int written = 0;
+  for (const auto& node : doc["nodes"]) {
+    if (node["node"] == "publish") continue;
+    for (const auto& d : node.value("datasets", nlohmann::json::array())) {
+      const std::string name = d["name"], version = d["version"];
+      const std::string item =
+          Home() + "/datasets/" + name + "/" + version + "/" + name + "-" + version + ".json";
+      ASSERT_TRUE(std::filesystem::exists(item)) << item;
+      const auto json = nlohmann::json::parse(ReadFile(item));
+      EXPECT_EQ(json["properties"]["kfm:energy_ref"],
+                "telemetry/energy/kfm-run-" + kRunId + ".json");
+      ++written;
+    }
+  }
+  EXPECT_GE(written, 2);
+}
+
+TEST_F(LineageFormatsTest, UnknownRunBadRunIdAndBadFormatAreExit2) {
+  auto unknown = Lineage({"no-such-run"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("kfm-run-no-such-run.json not found"), std::string::npos)
+      << unknown.err;
+  auto bad_id = Lineage({"../etc"});
+  EXPECT_EQ(bad_id.exit_code, 2);
+  EXPECT_NE(bad_id.err.find("RUN_ID"), std::string::npos) << bad_id.err;
+  auto bad_format = Lineage({kRunId, "--format", "rdfxml"});
+  EXPECT_EQ(bad_format.exit_code, 2);
+  auto no_release = Lineage({kRunId, "--format", "release-bundle"});
+  EXPECT_EQ(no_release.exit_code, 2);
+  EXPECT_NE(no_release.err.find("--release"), std::string::npos) << no_release.err;
+}
+
+TEST_F(LineageFormatsTest, AMalformedEnergyDocumentIsExit2NamingFileAndField) {
+  TempDir other;
+  const std::string dir = other.path() + "/telemetry/energy";
+  std::filesystem::create_directories(dir);
+  auto doc = nlohmann::json::parse(ReadFile(EnergyFile()));
+  doc["nodes"][1]["datasets"] = nlohmann::json::array({{{"name", 7}}});
+  WriteFile(dir + "/kfm-run-" + kRunId + ".json", doc.dump());
+  auto bad = RunCommand({kBinary, "lineage", kRunId}, IsolatedRunEnv(other.path(), kRunId));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find(dir + "/kfm-run-" + kRunId + ".json: field 'nodes[1].datasets[0].name'"),
+            std::string::npos)
+      << bad.err;
+}
+
+}  // namespace
+}  // namespace kfm::testing
