@@ -1,6 +1,8 @@
 // `kfm-energy ingest FILE|DIR...`: stores span bundles and OpenTelemetry Collector file-exporter
 // output (OTLP JSON lines) in the run history, each file in one transaction.
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +21,7 @@ struct IngestOptions {
   std::vector<std::string> inputs;
   std::string history;  // default $KFM_HOME/history.sqlite
   bool quiet = false;
+  double lock_timeout_s = 30;
 };
 
 bool IsSpanFile(const std::filesystem::path& p) {
@@ -80,7 +83,14 @@ int RunIngest(const IngestOptions& options) {
     std::cerr << "kfm-energy ingest: " << files.status().message() << "\n";
     return 2;
   }
-  auto history = store::History::Open(history_path);
+  if (!(options.lock_timeout_s >= 0)) {
+    std::cerr << "kfm-energy ingest: --lock-timeout must be 0 or more seconds\n";
+    return 2;
+  }
+  store::HistoryOptions history_options;
+  history_options.busy_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(options.lock_timeout_s * 1000));
+  auto history = store::History::Open(history_path, history_options);
   if (!history.ok()) {
     std::cerr << "kfm-energy ingest: " << history.status().message() << "\n";
     return 2;
@@ -133,6 +143,9 @@ void AddIngestCommand(CLI::App& root, int& exit_code) {
       "all stored, 1 the history could not be written (e.g. locked too long), 2 bad input.");
   cmd->add_option("inputs", options.inputs, "Span files or directories")->required();
   cmd->add_option("--history", options.history, "History file (default $KFM_HOME/history.sqlite)");
+  cmd->add_option("--lock-timeout", options.lock_timeout_s,
+                  "Seconds to wait for another process's write lock on the history")
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", options.quiet, "Print only the total");
   cmd->callback([&exit_code] { exit_code = RunIngest(options); });
 }

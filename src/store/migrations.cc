@@ -107,9 +107,22 @@ Status SqlError(sqlite3* db, const std::filesystem::path& file, const std::strin
   return Status::IoError("history " + file.string() + ": " + doing + ": " + sqlite3_errmsg(db));
 }
 
+int UserVersion(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int version = -1;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    version = sqlite3_column_int(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  return version;
+}
+
 }  // namespace
 
 Status MigrateTo(sqlite3* db, const std::filesystem::path& file, int target) {
+  // Up to date: no write lock needed, so opening never waits for another process's ingest.
+  if (UserVersion(db) == target && target == kHistorySchemaVersion) return Status::Ok();
   // BEGIN IMMEDIATE first: two processes opening a new file migrate it one after the other.
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     return SqlError(db, file, "cannot lock the history for its schema check");
