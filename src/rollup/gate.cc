@@ -91,6 +91,14 @@ std::string Change(const std::optional<double>& change) {
   return out.str();
 }
 
+// A table cell: a '|' in a waiver reason would end the cell.
+std::string Cell(std::string text) {
+  for (std::size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) {
+    text.replace(at, 1, "\\|");
+  }
+  return text;
+}
+
 std::string Scope(const Comparison& c) {
   return c.node.empty() ? "run (" + c.pipeline + ")" : c.node + " [" + c.method + "]";
 }
@@ -303,7 +311,7 @@ std::string FormatGateMarkdown(const GateResult& r) {
     out << "| " << (c.node.empty() ? "run" : "`" + c.node + "`") << " | " << Figure(c.candidate)
         << " | " << Figure(c.baseline.median) << " | " << Change(c.change) << " | "
         << Figure(c.limit) << " | " << c.baseline.count << " | " << VerdictName(c.verdict);
-    if (c.verdict == Verdict::kWaived) out << ": " << c.waiver;
+    if (c.verdict == Verdict::kWaived) out << ": " << Cell(c.waiver);
     out << " |\n";
   }
   if (!r.notes.empty()) {

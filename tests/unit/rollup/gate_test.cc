@@ -110,6 +110,21 @@ TEST(Gate, WaiverCoversARegressionAndShowsItsReason) {
   EXPECT_TRUE(EvaluateGate(h.runs, h.nodes, other, *waivers)->regression());
 }
 
+TEST(Gate, MarkdownKeepsAWaiverReasonInsideItsCell) {
+  HistoryBuilder h = Nights(14, 2.0, 0.02);
+  AddCandidate(h, 14, 3.0);
+  auto waivers = ParseWaiverFile(
+      "waivers:\n  - {metric: j_per_record, pipeline: nightly, reason: \"a | b\", expires: "
+      "2025-12-31}\n",
+      "w.yaml");
+  ASSERT_TRUE(waivers.ok()) << waivers.status().message();
+  auto r = EvaluateGate(h.runs, h.nodes, Options(), *waivers);
+  ASSERT_TRUE(r.ok());
+  const std::string md = FormatGateMarkdown(*r);
+  EXPECT_NE(md.find("a \\| b"), std::string::npos) << md;
+  EXPECT_EQ(md.find("a | b"), std::string::npos) << md;
+}
+
 TEST(Gate, ExpiredWaiverIsIgnoredWithANote) {
   HistoryBuilder h = Nights(14, 2.0, 0.02);
   AddCandidate(h, 14, 3.0);
