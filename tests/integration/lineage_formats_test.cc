@@ -6,7 +6,9 @@
 // checkers read from the run's documents themselves.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -178,6 +180,33 @@ TEST_F(LineageFormatsTest, AMalformedEnergyDocumentIsExit2NamingFileAndField) {
   EXPECT_NE(bad.err.find(dir + "/kfm-run-" + kRunId + ".json: field 'nodes[1].datasets[0].name'"),
             std::string::npos)
       << bad.err;
+}
+
+TEST(LineageRunWrapperTest, RunWritesProvOAndTheStacItemWhenItEnds) {
+  TempDir dir;
+  const std::string home = dir.path() + "/home";
+  auto run = RunCommand(
+      {kBinary, "run", "-q", "--node", "solo", "--", "/bin/sh", "-c",
+       "echo \"dataset solo v7 file:///data/solo.csv " + kSha + "\" >> \"$KFM_NODE_REPORT\""},
+      IsolatedRunEnv(home, "wrap-1"), 60);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto prov = nlohmann::json::parse(ReadFile(home + "/telemetry/prov/kfm-run-wrap-1.jsonld"));
+  std::map<std::string, nlohmann::json> by_id;
+  for (const auto& node : prov["@graph"]) by_id[node["@id"]] = node;
+  int datasets = 0;
+  for (const auto& [id, node] : by_id) {
+    const auto types = node.value("@type", nlohmann::json::array());
+    if (std::find(types.begin(), types.end(), "kfm:DatasetVersion") == types.end()) continue;
+    ++datasets;
+    EXPECT_EQ(node["kfm:dataset"][0]["@value"], "solo");
+    const std::string activity = node["prov:wasGeneratedBy"][0]["@id"];
+    ASSERT_TRUE(by_id.count(activity)) << activity;
+    EXPECT_EQ(by_id[activity]["kfm:node"][0]["@value"], "solo");
+  }
+  EXPECT_EQ(datasets, 1);
+  const auto item = nlohmann::json::parse(ReadFile(home + "/datasets/solo/v7/solo-v7.json"));
+  EXPECT_EQ(item["properties"]["kfm:carbon_ref"], "telemetry/carbon/kfm-run-wrap-1.json");
+  EXPECT_EQ(item["assets"]["data"]["href"], "file:///data/solo.csv");
 }
 
 }  // namespace
