@@ -19,6 +19,7 @@ void AddIngestCommand(CLI::App& root, int& exit_code);
 void AddRunsCommand(CLI::App& root, int& exit_code);
 void AddCheckContractCommand(CLI::App& root, int& exit_code);
 void AddLineageCommand(CLI::App& root, int& exit_code);
+void AddReportCommand(CLI::App& root, int& exit_code);
 void AddRollupCommand(CLI::App& root, int& exit_code);
 void AddSloCommand(CLI::App& root, int& exit_code);
 void AddGateCommand(CLI::App& root, int& exit_code);

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   kfm::cli::AddFlushCommand(app, exit_code);
   kfm::cli::AddCarbonCommand(app, exit_code);
   kfm::cli::AddLineageCommand(app, exit_code);
+  kfm::cli::AddReportCommand(app, exit_code);
   kfm::cli::AddRollupCommand(app, exit_code);
   kfm::cli::AddSloCommand(app, exit_code);
   kfm::cli::AddGateCommand(app, exit_code);
