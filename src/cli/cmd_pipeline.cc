@@ -12,6 +12,7 @@
 #include "pipeline/pipeline_file.h"
 #include "pipeline/pipeline_runner.h"
 #include "pipeline/run_environment.h"
+#include "pipeline/run_journal.h"
 
 namespace kfm::cli {
 namespace {
@@ -57,6 +58,8 @@ int Run(const PipelineOptions& options) {
   if (env->run_id_generated)
     std::cerr << "kfm-energy: KFM_RUN_ID not set; this run is " << env->run_id << "\n";
   for (const auto& warning : env->warnings) std::cerr << "kfm-energy: " << warning << "\n";
+  for (const auto& line : pipeline::RecoverUnfinishedRuns(env->home))
+    std::cerr << "kfm-energy: " << line << "\n";
 
   pipeline::PipelineRunOptions run_options;
   run_options.jobs = options.jobs > 0

@@ -9,6 +9,7 @@
 #include "pipeline/node_runner.h"
 #include "pipeline/process.h"
 #include "pipeline/run_environment.h"
+#include "pipeline/run_journal.h"
 #include "store/bundle_follower.h"
 
 namespace kfm::cli {
@@ -38,6 +39,8 @@ int Run(const RunOptions& options) {
   if (env->run_id_generated)
     std::cerr << "kfm-energy: KFM_RUN_ID not set; this run is " << env->run_id << "\n";
   for (const auto& warning : env->warnings) std::cerr << "kfm-energy: " << warning << "\n";
+  for (const auto& line : pipeline::RecoverUnfinishedRuns(env->home))
+    std::cerr << "kfm-energy: " << line << "\n";
   auto accounting_mode = meter::ParseAccountingMode(options.accounting);
   if (!accounting_mode.ok()) return fail(accounting_mode.status().message());
 

@@ -17,6 +17,7 @@
 #include "meter/sampler.h"
 #include "otel/bundle.h"
 #include "otel/otlp_proto.h"
+#include "pipeline/run_journal.h"
 #include "store/bundle_follower.h"
 
 #ifndef KFM_VERSION
@@ -119,6 +120,7 @@ class Runner {
   bool live_drawn_ = false;
   std::vector<NodeRunResult*> pending_documents_;
   std::unique_ptr<store::BundleFollower> history_;
+  RunJournal journal_;  // what a SIGKILLed runner had recorded (run_journal.h)
   Clock::time_point last_flush_ = Clock::now();
 };
 
@@ -277,6 +279,7 @@ void Runner::Finish(size_t index, NodeOutcome outcome) {
   FinishNode(node.request, node.context, result, Documents::kDefer);
   // The DAG edges, so lineage (prov:wasInformedBy) needs only the run's files.
   if (!node.spec->needs.empty()) result.energy_record["needs"] = node.spec->needs;
+  if (Status s = journal_.Record(result); !s.ok()) warnings_.push_back(s.message());
   pending_documents_.push_back(&result);
   FlushDocuments(/*force=*/false);
   const bool ok = outcome.exit_code == 0 && outcome.signal == 0 && outcome.error.empty();
@@ -485,6 +488,14 @@ PipelineResult Runner::Run() {
                                               env_.meter.sample_interval);
   sampler_->Start();
   const int64_t start_ns = NowUnixNs();
+  RunJournalStart journal_start{env_.run_id,  spec_.name,   service, env_.hostname,
+                                run_context_, std::nullopt, start_ns};
+  if (env_.parent) journal_start.parent_span_id = env_.parent->span_id;
+  if (auto journal = RunJournal::Open(env_.home, journal_start); journal.ok()) {
+    journal_ = std::move(*journal);
+  } else {
+    warnings_.push_back(journal.status().message());
+  }
   Say("run " + env_.run_id + ": pipeline " + spec_.name + ", " + std::to_string(nodes_.size()) +
       " nodes, up to " + std::to_string(options_.jobs) + " at a time");
 
@@ -532,6 +543,7 @@ PipelineResult Runner::Run() {
     warnings_.push_back("run span not written: " + s.message());
   }
   CatchUpHistory();
+  journal_.Finish();
   bool failed = false;
   for (Node& node : nodes_) {
     failed |= node.status == NodeStatus::kFailed;
