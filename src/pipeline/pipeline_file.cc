@@ -1,5 +1,6 @@
 #include "pipeline/pipeline_file.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <queue>
 #include <span>
 #include <sstream>
@@ -399,18 +401,57 @@ Status Loader::Order(PipelineSpec& spec, const std::vector<YAML::Mark>& node_mar
                "cycle: " + spelled + " (each needs the next)");
 }
 
+// Counts the documents of a YAML stream, and where the second one's content starts, without
+// building them.
+struct DocumentCounter : YAML::EventHandler {
+  static constexpr int kEnough = 1000;
+  int count = 0;
+  std::optional<YAML::Mark> second_start;
+  void Content(const YAML::Mark& mark) {
+    if (count == 2 && !second_start) second_start = mark;
+  }
+  void OnDocumentStart(const YAML::Mark&) override { ++count; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Content(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Content(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Content(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Content(mark);
+  }
+  void OnMapEnd() override {}
+};
+
 Result<PipelineSpec> Loader::Load(std::string_view yaml, const std::filesystem::path& file) {
-  std::vector<YAML::Node> documents;
+  // Documents are counted first, and at most a thousand: yaml-cpp 0.7's LoadAll never returns for
+  // some inputs (a lone "," is an endless run of empty documents; found by
+  // fuzz/pipeline_yaml_fuzz.cc).
+  DocumentCounter counter;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    std::istringstream stream{std::string(yaml)};
+    YAML::Parser parser(stream);
+    while (counter.count < DocumentCounter::kEnough && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.count > 1) {
+      return Error(counter.second_start.value_or(YAML::Mark()), "(top level)",
+                   "expected one YAML document, found " +
+                       (counter.count < DocumentCounter::kEnough
+                            ? std::to_string(counter.count)
+                            : "at least " + std::to_string(counter.count)));
+    }
+    if (counter.count == 1) root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
     return Error(e.mark, "syntax", e.msg);
   }
-  if (documents.size() > 1) {
-    return Error(documents[1].Mark(), "(top level)",
-                 "expected one YAML document, found " + std::to_string(documents.size()));
-  }
-  YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
   if (!root.IsMap()) {
     return Error(root.Mark(), "(top level)",
                  "expected a map with `pipeline` and `nodes`, got " + Describe(root));
