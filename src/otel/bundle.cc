@@ -115,7 +115,15 @@ Status AppendLine(const std::filesystem::path& file, std::string_view line) {
     return Status::IoError("cannot open " + file.string() + ": " + std::strerror(errno));
   std::string record(line);
   record += '\n';
-  return WriteAll(out.fd(), record, file);
+  // A write cut short (disk full) is taken back: the file keeps whole lines only, so later
+  // appends are not glued to half a record.
+  const off_t before = ::lseek(out.fd(), 0, SEEK_END);
+  Status written = WriteAll(out.fd(), record, file);
+  if (!written.ok() && before >= 0 && ::ftruncate(out.fd(), before) != 0) {
+    return Status::IoError(written.message() +
+                           "; and cannot cut back the partial line: " + std::strerror(errno));
+  }
+  return written;
 }
 
 Status UpdateJsonDocument(const std::filesystem::path& file,
