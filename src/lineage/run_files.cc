@@ -209,8 +209,13 @@ Status ReadSpans(const fs::path& file, RunLineage& run,
   std::ifstream in(file);
   if (!in) return Status::Ok();  // spans are optional for lineage: the documents suffice
   std::string line;
+  bool first = true;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    // Only the run span's line and one node span's line (scope version, kfm.pipeline) are
+    // needed; the bundle can hold thousands of node spans, so the rest are not parsed.
+    if (!first && line.find("\"etl.run\"") == std::string::npos) continue;
+    first = false;
     json request;
     try {
       request = json::parse(line);
