@@ -86,7 +86,7 @@ Result<BudgetFile> ParseBudgetFile(std::string_view yaml, const std::filesystem:
     if (!seen.insert(pipeline.pipeline).second) {
       return YamlError(file, it->first.Mark(), field, "pipeline listed twice");
     }
-    const YAML::Node& targets = it->second;
+    const YAML::Node targets = it->second;
     if (!targets.IsMap() || targets.size() == 0) {
       const YAML::Mark mark = targets.IsNull() ? it->first.Mark() : targets.Mark();
       return YamlError(file, mark, field,

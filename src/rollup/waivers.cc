@@ -59,7 +59,7 @@ Result<WaiverFile> ParseWaiverFile(std::string_view yaml, const std::filesystem:
                      "expected a list of waivers, got " + DescribeYaml(list));
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
-    const YAML::Node& entry = list[i];
+    const YAML::Node entry = list[i];
     const std::string field = "waivers[" + std::to_string(i) + "]";
     if (!entry.IsMap()) {
       return YamlError(file, entry.Mark(), field,
