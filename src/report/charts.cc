@@ -283,8 +283,8 @@ std::string RenderSvg(const TimeSeriesChart& chart) {
 
   std::int64_t t0 = std::numeric_limits<std::int64_t>::max();
   std::int64_t t1 = std::numeric_limits<std::int64_t>::min();
-  double max_value = 0;
-  double min_value = 0;
+  double max_value = -std::numeric_limits<double>::infinity();
+  double min_value = std::numeric_limits<double>::infinity();
   for (const auto& series : chart.series) {
     for (const auto& p : series.points) {
       t0 = std::min(t0, p.unix_nano);
@@ -297,21 +297,30 @@ std::string RenderSvg(const TimeSeriesChart& chart) {
       min_value = std::min(min_value, b.lo);
     }
   }
-  if (chart.reference) max_value = std::max(max_value, chart.reference->value);
-  const Scale scale = NiceScale(min_value, max_value * 1.05);
+  if (chart.reference) {
+    max_value = std::max(max_value, chart.reference->value);
+    min_value = std::min(min_value, chart.reference->value);
+  }
+  if (min_value > max_value) min_value = max_value = 0;  // nothing to draw
+  // Lines need no zero: the axis starts a little below the lowest value, so that run-to-run
+  // changes stay visible (the tick labels say where it starts).
+  const double range = max_value - min_value;
+  const bool zero = min_value <= 0 || range <= 0 || min_value < range;
+  const Scale scale = zero ? NiceScale(std::min(0.0, min_value), max_value * 1.05)
+                           : NiceScale(min_value - 0.15 * range, max_value + 0.1 * range, 5, false);
   svg += DrawYAxis(scale, plot, frame.y_unit);
   if (t0 > t1) {
     svg += EmptyNote(plot, "no run reported records");
     return svg + "</svg>";
   }
   constexpr std::int64_t kMinute = 60'000'000'000;
-  if (t1 - t0 < kMinute) {  // all within a minute: centre the points in a two-minute span
+  if (t1 == t0) {  // one point in time: centre it in a two-minute span
     t0 -= kMinute;
     t1 += kMinute;
   }
   // Runs within a few hours of each other are told apart by their seconds.
   const bool close_together = t1 - t0 < 3 * 60 * kMinute;
-  const double pad = static_cast<double>(t1 - t0) * 0.03;
+  const double pad = static_cast<double>(t1 - t0) * 0.05;
   const double x_lo = static_cast<double>(t0) - pad;
   const double x_hi = static_cast<double>(t1) + pad;
   auto map_x = [&](std::int64_t t) {

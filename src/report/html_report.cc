@@ -10,6 +10,10 @@
 namespace kfm::report {
 namespace {
 
+// RunFigures::nodes holds records or pointers to them, depending on the rollup area's version.
+[[maybe_unused]] const store::NodeRecord& Deref(const store::NodeRecord& node) { return node; }
+[[maybe_unused]] const store::NodeRecord& Deref(const store::NodeRecord* node) { return *node; }
+
 std::optional<double> BudgetFor(const ReportOptions& options, const std::string& pipeline,
                                 rollup::BudgetMetric metric) {
   if (!options.budgets) return std::nullopt;
@@ -54,14 +58,17 @@ StackedBarChart EnergyChart(const std::vector<const rollup::RunFigures*>& drawn,
   chart.frame = {ChartId(section, "energy-per-node"), "Energy per node per run", "J"};
   std::map<std::string, std::size_t> index;
   for (const auto* figures : drawn) {
-    for (const auto& node : figures->nodes) {
+    for (const auto& entry : figures->nodes) {
+      const store::NodeRecord& node = Deref(entry);
       if (index.emplace(node.node, chart.series.size()).second) chart.series.push_back(node.node);
     }
   }
   chart.categories = RunLabels(drawn);
   for (const auto* figures : drawn) {
     std::vector<double> row(chart.series.size(), 0.0);
-    for (const auto& node : figures->nodes) row[index[node.node]] += node.total_j;
+    for (const auto& entry : figures->nodes) {
+      row[index[Deref(entry).node]] += Deref(entry).total_j;
+    }
     chart.values.push_back(std::move(row));
     chart.modelled.push_back(figures->run.modelled);
     chart.category_tooltips.push_back(RunHead(*figures));
@@ -132,7 +139,8 @@ ShareChart ShareOf(const std::vector<const rollup::RunFigures*>& drawn, std::siz
   double joules[2] = {0, 0};
   int executions[2] = {0, 0};
   for (const auto* figures : drawn) {
-    for (const auto& node : figures->nodes) {
+    for (const auto& entry : figures->nodes) {
+      const store::NodeRecord& node = Deref(entry);
       const int i = node.modelled ? 1 : 0;
       joules[i] += node.total_j;
       ++executions[i];
@@ -205,9 +213,9 @@ header p{margin:2px 0;font-size:13px;opacity:.9}
 main{padding:8px 28px 28px;max-width:1640px}
 section.pipeline{background:#fff;border:1px solid #dde1e6;border-radius:6px;margin:18px 0;padding:12px 18px}
 section.pipeline h2{margin:6px 0 10px;font-size:18px}
-.charts{display:flex;flex-wrap:wrap;gap:14px}
+.charts{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}
 figure{margin:0;border:1px solid #eceef1;border-radius:4px;padding:6px;background:#fff}
-figcaption{font-size:12px;color:#555;max-width:760px;padding:2px 4px 4px}
+figcaption{font-size:12px;color:#555;width:690px;padding:2px 4px 4px}
 svg.chart{display:block;font-family:inherit}
 svg .mark:hover{opacity:.8;stroke:#000;stroke-width:1}
 table.summary{border-collapse:collapse;font-size:13px;margin-bottom:10px}

@@ -50,7 +50,8 @@ struct PipelineSection {
 };
 
 // The sections, by pipeline name. `runs` and `nodes` may hold more than the window (older runs
-// feed the baseline bands; load from since - kBandDays).
+// feed the baseline bands; load from since - kBandDays). The sections' runs may point into
+// `nodes`, which must outlive them.
 std::vector<PipelineSection> BuildSections(const std::vector<store::RunRecord>& runs,
                                            const std::vector<store::NodeRecord>& nodes,
                                            const ReportOptions& options);

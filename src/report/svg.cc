@@ -50,13 +50,20 @@ std::string FormatFigure(double value, int significant) {
     return text;
   } else {
     std::snprintf(buffer, sizeof(buffer), "%.*e", std::max(0, significant - 1), value);
+    std::string text = buffer;  // 6.000e-05 -> 6e-05, 1.250e+08 -> 1.25e+08
+    const std::size_t e = text.find('e');
+    std::string mantissa = text.substr(0, e);
+    if (mantissa.find('.') != std::string::npos) {
+      mantissa.erase(mantissa.find_last_not_of('0') + 1);
+      if (mantissa.back() == '.') mantissa.pop_back();
+    }
+    return mantissa + text.substr(e);
   }
-  return buffer;
 }
 
-Scale NiceScale(double min, double max, int target_ticks) {
+Scale NiceScale(double min, double max, int target_ticks, bool include_zero) {
   Scale scale;
-  double lo = std::min(0.0, min);
+  double lo = include_zero ? std::min(0.0, min) : min;
   double hi = std::max(max, lo);
   if (!std::isfinite(lo) || !std::isfinite(hi)) lo = 0, hi = 1;
   if (hi - lo <= 0) hi = lo + (lo == 0 ? 1 : std::fabs(lo));

@@ -19,13 +19,14 @@ std::string EscapeXml(std::string_view text);
 // trailing zeros ("0.00051", "370", "0.004", "1.2e-05"); "0" for zero.
 std::string FormatFigure(double value, int significant = 3);
 
-// A linear axis from 0 (or `min` when it is below 0) to at least `max`, with 1-2-5 steps.
+// A linear axis from 0 (or `min` when it is below 0; from about `min` itself without
+// `include_zero`) to at least `max`, with 1-2-2.5-5 steps.
 struct Scale {
   double lo = 0;
   double hi = 1;
   std::vector<double> ticks;  // lo, lo + step, ..., hi
 };
-Scale NiceScale(double min, double max, int target_ticks = 5);
+Scale NiceScale(double min, double max, int target_ticks = 5, bool include_zero = true);
 
 // "MM-DD HH:MM" (UTC) of Unix nanoseconds: the x labels of runs.
 std::string ShortUtc(std::int64_t unix_nano);
