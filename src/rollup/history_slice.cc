@@ -36,6 +36,16 @@ Result<HistorySlice> LoadHistorySlice(const std::filesystem::path& path,
     one.run_id = run_id;
     queries.push_back(one);
   }
+  if (queries.size() == 1) {
+    // One query: the store already orders and never repeats a record.
+    auto runs = history->Runs(window);
+    if (!runs.ok()) return runs.status();
+    slice.runs = std::move(runs.value());
+    auto nodes = history->Nodes(window);
+    if (!nodes.ok()) return nodes.status();
+    slice.nodes = std::move(nodes.value());
+    return slice;
+  }
   std::set<std::string> run_ids;
   std::set<std::pair<std::string, std::string>> span_ids;
   for (const auto& q : queries) {
