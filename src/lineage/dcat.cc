@@ -48,8 +48,6 @@ Graph BuildDcatGraph(const std::vector<nlohmann::json>& items) {
       g.Add(dataset, predicate, Literal(p.at(ref)));
       g.Add(distribution, predicate, Literal(p.at(ref)));
     }
-    g.Add(distribution, Dct("conformsTo"),
-          Iri(ResourceIri({"schemas", "telemetry", "energy-v2.json"})));
   }
   return g;
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "lineage/run_end.h"
 #include "meter/cpu_accounting.h"
 #include "meter/sampler.h"
 #include "otel/bundle.h"
@@ -228,6 +229,8 @@ Status NodeSpan::end() {
     result.exit_code = 1;
   }
   pipeline::FinishNode(s.request, s.context, result);
+  // A standalone job is its own run: its lineage (PROV-O, STAC items) like `run` writes.
+  lineage::WriteRunEndLineage(s.request.home, s.request.meta.run_id, result.warnings);
   const pipeline::RunEnvironment& env = *telemetry.env;
   for (const auto& line :
        pipeline::ExportNodeTelemetry(env.exporter, env.home, result, env.pushgateway_url)) {

@@ -209,5 +209,27 @@ TEST(LineageRunWrapperTest, RunWritesProvOAndTheStacItemWhenItEnds) {
   EXPECT_EQ(item["assets"]["data"]["href"], "file:///data/solo.csv");
 }
 
+TEST(LineageTelemetryApiTest, AStandaloneInstrumentedJobGetsItsProvOToo) {
+  TempDir dir;
+  const std::string home = dir.path() + "/home";
+  auto job = RunCommand({KFM_TELEMETRY_JOB, "0.05", "7"}, IsolatedRunEnv(home, "api-1"), 60);
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  const auto prov = nlohmann::json::parse(ReadFile(home + "/telemetry/prov/kfm-run-api-1.jsonld"));
+  bool dataset = false, activity = false;
+  for (const auto& node : prov["@graph"]) {
+    const auto types = node.value("@type", nlohmann::json::array());
+    auto has = [&types](const char* t) {
+      return std::find(types.begin(), types.end(), t) != types.end();
+    };
+    if (has("kfm:DatasetVersion"))
+      dataset = node["kfm:uri"][0]["@value"] == "file:///tmp/data set/gauges.csv";
+    if (has("kfm:NodeExecution"))
+      activity =
+          node["kfm:node"][0]["@value"] == "api_job" && node["kfm:records_out"][0]["@value"] == "7";
+  }
+  EXPECT_TRUE(dataset) << prov.dump(2);
+  EXPECT_TRUE(activity) << prov.dump(2);
+}
+
 }  // namespace
 }  // namespace kfm::testing
