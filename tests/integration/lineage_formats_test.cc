@@ -209,6 +209,22 @@ TEST(LineageRunWrapperTest, RunWritesProvOAndTheStacItemWhenItEnds) {
   EXPECT_EQ(item["assets"]["data"]["href"], "file:///data/solo.csv");
 }
 
+TEST(LineageRunWrapperTest, ConcurrentWrappersOfOneRunLeaveEveryNodeInTheProvO) {
+  TempDir dir;
+  const std::string home = dir.path() + "/home";
+  std::string script;
+  for (int i = 0; i < 4; ++i)
+    script += "'" + kBinary + "' run -q --node w" + std::to_string(i) + " -- /bin/true & ";
+  auto run = RunCommand({"/bin/sh", "-c", script + "wait"}, IsolatedRunEnv(home, "conc-1"), 120);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto prov = nlohmann::json::parse(ReadFile(home + "/telemetry/prov/kfm-run-conc-1.jsonld"));
+  std::set<std::string> nodes;
+  for (const auto& node : prov["@graph"]) {
+    if (node.contains("kfm:node")) nodes.insert(node["kfm:node"][0]["@value"].get<std::string>());
+  }
+  EXPECT_EQ(nodes, (std::set<std::string>{"w0", "w1", "w2", "w3"})) << run.err;
+}
+
 TEST(LineageTelemetryApiTest, AStandaloneInstrumentedJobGetsItsProvOToo) {
   TempDir dir;
   const std::string home = dir.path() + "/home";
