@@ -91,7 +91,7 @@ class ContractCheckTest : public ::testing::Test {
       }
       out += request.dump() + "\n";
     }
-    const std::string path = dir_->path() + "/" + name;
+    std::string path = dir_->path() + "/" + name;
     WriteFile(path, out);
     return path;
   }
