@@ -88,7 +88,15 @@ Summary Summarize(std::span<const TimePoint> series) {
     summary.min = *std::min_element(values.begin(), values.end());
     summary.max = *std::max_element(values.begin(), values.end());
   }
-  summary.trend = LinearTrend(series);
+  // A slope per day fitted to minutes of points extrapolates noise: only over a day or more.
+  if (!series.empty()) {
+    auto [lo, hi] = std::minmax_element(
+        series.begin(), series.end(),
+        [](const TimePoint& a, const TimePoint& b) { return a.unix_nano < b.unix_nano; });
+    if (static_cast<double>(hi->unix_nano - lo->unix_nano) >= kMinTrendSpanDays * kNanosPerDay) {
+      summary.trend = LinearTrend(series);
+    }
+  }
   return summary;
 }
 

@@ -43,7 +43,11 @@ struct Trend {
 // Needs at least two points at two different times.
 std::optional<Trend> LinearTrend(std::span<const TimePoint> series);
 
-// The summary printed for a baseline: all of the above over one series.
+// Summarize fits a trend only to points spanning at least this many days.
+inline constexpr double kMinTrendSpanDays = 1.0;
+
+// The summary printed for a baseline: all of the above over one series (the trend only when
+// the points span kMinTrendSpanDays or more).
 struct Summary {
   std::size_t count = 0;
   std::optional<double> mean;

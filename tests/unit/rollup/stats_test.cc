@@ -82,7 +82,8 @@ TEST(Stats, TrendRecoversAKnownLinePerDay) {
 }
 
 TEST(Stats, SummaryCollectsEveryFigure) {
-  std::vector<TimePoint> series = {{0, 4}, {1'000'000'000, 2}, {2'000'000'000, 9}};
+  const auto day = static_cast<std::int64_t>(kNanosPerDay);
+  std::vector<TimePoint> series = {{0, 4}, {day / 2, 2}, {day, 9}};
   const Summary s = Summarize(series);
   EXPECT_EQ(s.count, 3u);
   EXPECT_DOUBLE_EQ(*s.mean, 5);
@@ -91,6 +92,10 @@ TEST(Stats, SummaryCollectsEveryFigure) {
   EXPECT_DOUBLE_EQ(*s.max, 9);
   EXPECT_DOUBLE_EQ(*s.p90, *Percentile(Values(series), 90));
   EXPECT_TRUE(s.trend);
+  // Minutes of points: no trend per day.
+  const Summary minutes = Summarize(std::vector<TimePoint>{{0, 1}, {60'000'000'000, 5}});
+  EXPECT_FALSE(minutes.trend);
+  EXPECT_EQ(minutes.count, 2u);
 }
 
 }  // namespace
