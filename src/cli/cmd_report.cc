@@ -42,6 +42,15 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
+// Writes `text` to `file` atomically, creating its directory first.
+Status WriteOutput(const std::string& file, const std::string& text) {
+  const std::filesystem::path parent = std::filesystem::path(file).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return Status::IoError("cannot create " + parent.string() + ": " + ec.message());
+  return otel::WriteFileAtomically(file, text);
+}
+
 int RunReport(const ReportCliOptions& options) {
   const auto window = rollup::ParseWindow(options.window, "--window");
   if (!window.ok()) return Fail(2, window.status().message());
@@ -104,7 +113,7 @@ int RunReport(const ReportCliOptions& options) {
     report_options.max_runs = options.max_runs;
     const auto sections = report::BuildSections(runs, nodes, report_options);
     const std::string html = report::RenderReportHtml(sections, report_options);
-    if (Status written = otel::WriteFileAtomically(out, html); !written.ok()) {
+    if (Status written = WriteOutput(out, html); !written.ok()) {
       return Fail(1, written.message());
     }
     if (!options.quiet) {
@@ -119,8 +128,7 @@ int RunReport(const ReportCliOptions& options) {
   if (!options.textfile.empty() || !push_url.empty()) {
     const rollup::Rollup rollup = rollup::ComputeRollup(runs, nodes, rollup_options);
     if (!options.textfile.empty()) {
-      if (Status written =
-              otel::WriteFileAtomically(options.textfile, report::RollupTextfile(rollup, budgets));
+      if (Status written = WriteOutput(options.textfile, report::RollupTextfile(rollup, budgets));
           !written.ok()) {
         return Fail(1, written.message());
       }
