@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "otel/redact.h"
+
 namespace kfm::otel {
 namespace {
 
@@ -133,7 +135,7 @@ Status LoadSignal(const Getenv& getenv, Signal signal, SignalConfig& out) {
         std::string(signal_endpoint != nullptr ? (traces ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
                                                          : "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
                                                : "OTEL_EXPORTER_OTLP_ENDPOINT") +
-        ": expected an http:// or https:// URL, got '" + out.endpoint + "'");
+        ": expected an http:// or https:// URL, got '" + RedactUrl(out.endpoint) + "'");
   }
   out.insecure = out.endpoint.rfind("http://", 0) == 0;
   if (const char* insecure = First(

@@ -4,6 +4,8 @@
 #include <random>
 #include <thread>
 
+#include "otel/redact.h"
+
 namespace kfm::otel {
 
 std::chrono::milliseconds Backoff(int attempt) {
@@ -69,7 +71,7 @@ ExportReport OtlpExporter::Export(Signal signal, const std::string& body,
   if (!report.delivered) {
     const std::string reason =
         std::string(SignalName(signal)) + " to " +
-        (signal == Signal::kTraces ? config_.traces : config_.metrics).endpoint + ": " +
+        RedactUrl((signal == Signal::kTraces ? config_.traces : config_.metrics).endpoint) + ": " +
         report.message;
     report.spooled = spool_.Put(signal, body, reason).ok();
   }

@@ -12,6 +12,7 @@
 
 #include "otel/curl_api.h"
 #include "otel/otlp_proto.h"
+#include "otel/redact.h"
 
 #ifndef KFM_VERSION
 #define KFM_VERSION "0.0.0"
@@ -197,14 +198,14 @@ SendResult OtlpHttpTransport::Send(Signal signal, const std::string& body) {
   SendResult result;
   CURL* easy = curl_->easy;
   if (easy == nullptr) {
-    result.message = "POST " + config_.endpoint + ": libcurl could not create a handle";
+    result.message = "POST " + RedactUrl(config_.endpoint) + ": libcurl could not create a handle";
     result.outcome = SendResult::Outcome::kRetryable;
     return result;
   }
   auto payload = Payload(config_.protocol, signal, body);
   if (payload.ok() && config_.gzip) payload = GzipCompress(*payload);
   if (!payload.ok()) {
-    result.message = "POST " + config_.endpoint + ": " + payload.status().message();
+    result.message = "POST " + RedactUrl(config_.endpoint) + ": " + payload.status().message();
     return result;  // refused: sending the same bytes again cannot help
   }
 
@@ -216,7 +217,7 @@ SendResult OtlpHttpTransport::Send(Signal signal, const std::string& body) {
   if (code != CURLE_OK) {
     result.outcome =
         RetryableCurlError(code) ? SendResult::Outcome::kRetryable : SendResult::Outcome::kRefused;
-    result.message = "POST " + config_.endpoint + ": " + curl_easy_strerror(code);
+    result.message = "POST " + RedactUrl(config_.endpoint) + ": " + curl_easy_strerror(code);
     if (curl_->error[0] != '\0') result.message += std::string(" (") + curl_->error + ")";
     return result;
   }

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "otel/curl_api.h"
+#include "otel/redact.h"
 
 namespace kfm::otel {
 namespace {
@@ -125,10 +126,10 @@ Status PushToGateway(const std::string& url, const std::string& run_id, const st
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   if (code != CURLE_OK)
-    return Status::Unavailable("Pushgateway " + base + ": " + curl_easy_strerror(code));
+    return Status::Unavailable("Pushgateway " + RedactUrl(base) + ": " + curl_easy_strerror(code));
   if (status < 200 || status >= 300) {
-    return Status::Unavailable("Pushgateway " + base + ": HTTP " + std::to_string(status) + ": " +
-                               answer.substr(0, 200));
+    return Status::Unavailable("Pushgateway " + RedactUrl(base) + ": HTTP " +
+                               std::to_string(status) + ": " + answer.substr(0, 200));
   }
   return Status::Ok();
 }

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "otel/redact.h"
+
 namespace kfm::pipeline {
 namespace {
 
@@ -181,7 +183,7 @@ nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurem
       {"hostname", meta.hostname},
       {"domain", meta.domain},
       {"pipeline_kind", meta.pipeline_kind},
-      {"command", meta.command},
+      {"command", otel::RedactCommand(meta.command)},  // secrets never recorded
       {"start_time", FormatUtc(m.start_unix_ns)},
       {"end_time", FormatUtc(m.end_unix_ns)},
       {"duration_s", f.duration_s},

@@ -12,6 +12,7 @@
 #include "otel/otlp_exporter.h"
 #include "otel/otlp_proto.h"
 #include "otel/pushgateway.h"
+#include "otel/redact.h"
 
 #ifndef KFM_VERSION
 #define KFM_VERSION "0.1.0"
@@ -221,7 +222,8 @@ std::vector<std::string> ExportTelemetry(const otel::ExporterConfig& config,
   }
   const auto what = [&](otel::Signal signal) {
     return std::string(otel::SignalName(signal)) + " to " +
-           (signal == otel::Signal::kTraces ? config.traces.endpoint : config.metrics.endpoint);
+           otel::RedactUrl(signal == otel::Signal::kTraces ? config.traces.endpoint
+                                                           : config.metrics.endpoint);
   };
   auto report = [&](otel::Signal signal, const otel::ExportReport& sent) {
     if (sent.delivered && sent.rejected > 0) {
