@@ -256,13 +256,15 @@ std::vector<PipelineSection> BuildSections(const std::vector<store::RunRecord>& 
   }
   std::vector<PipelineSection> sections;
   for (const auto& [pipeline, pipeline_runs] : by_pipeline) {
-    const std::vector<rollup::RunFigures> history = rollup::JoinRuns(pipeline_runs, nodes);
+    std::vector<rollup::RunFigures> history = rollup::JoinRuns(pipeline_runs, nodes);
     PipelineSection section;
     section.pipeline = pipeline;
-    for (const auto& figures : history) {
+    for (auto& figures : history) {
       const std::int64_t t = figures.run.start_unix_nano;
       if (t >= options.since_unix_nano && t < options.until_unix_nano) {
-        section.runs.push_back(figures);
+        // The nodes move (the band below reads only runs and records): no second copy.
+        section.runs.push_back(
+            {figures.run, std::move(figures.nodes), figures.records, figures.bytes});
       }
     }
     if (section.runs.empty()) continue;
