@@ -345,6 +345,31 @@ TEST_F(ContractCheckTest, UnreadableInputIsExitTwoNamingFileAndLine) {
   EXPECT_EQ(usage.exit_code, 2);
 }
 
+TEST_F(ContractCheckTest, APrettyPrintedRequestIsReadWhole) {
+  // One request written with indentation (not JSON lines), as a person or jq might save it.
+  std::size_t node_spans = 0;
+  json chosen;
+  for (const auto& request : ReadJsonLines(SpansFile())) {
+    std::size_t here = 0;
+    for (const auto& rs : request["resourceSpans"])
+      for (const auto& ss : rs["scopeSpans"])
+        for (const auto& span : ss["spans"])
+          here += span["name"].get<std::string>().starts_with("etl.node.") ? 1 : 0;
+    if (here > 0 && chosen.is_null()) {
+      chosen = request;
+      node_spans = here;
+    }
+  }
+  ASSERT_GT(node_spans, 0u);
+  const std::string file = dir_->path() + "/pretty.json";
+  WriteFile(file, chosen.dump(2) + "\n");
+  auto result = RunCommand({kBinary, "check-contract", file});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("ok: " + std::to_string(node_spans) + " production node span"),
+            std::string::npos)
+      << result.out;
+}
+
 TEST_F(ContractCheckTest, ABundleWithoutNodeSpansFails) {
   // Keep only the run span: nothing the contract could be checked on.
   std::string out;
