@@ -377,7 +377,8 @@ std::string FormatRollupSummary(const Rollup& rollup) {
       }
       out << "mean " << FormatSignificant(*s.mean) << ", median " << FormatSignificant(*s.median)
           << ", p90 " << FormatSignificant(*s.p90) << " (" << s.count << " runs)";
-      if (s.trend) out << ", trend " << FormatSignificant(s.trend->slope_per_day) << "/day";
+      if (s.trend && s.trend->span_days >= kMinTrendSpanDays)
+        out << ", trend " << FormatSignificant(s.trend->slope_per_day) << "/day";
       out << "\n";
     }
   }

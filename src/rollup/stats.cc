@@ -66,6 +66,9 @@ std::optional<Trend> LinearTrend(std::span<const TimePoint> series) {
   trend.slope_per_day = sxy / sxx;
   trend.intercept = mean_y - trend.slope_per_day * mean_x;
   trend.points = series.size();
+  std::int64_t t1 = t0;
+  for (const auto& point : series) t1 = std::max(t1, point.unix_nano);
+  trend.span_days = static_cast<double>(t1 - t0) / kNanosPerDay;
   return trend;
 }
 
@@ -88,15 +91,7 @@ Summary Summarize(std::span<const TimePoint> series) {
     summary.min = *std::min_element(values.begin(), values.end());
     summary.max = *std::max_element(values.begin(), values.end());
   }
-  // A slope per day fitted to minutes of points extrapolates noise: only over a day or more.
-  if (!series.empty()) {
-    auto [lo, hi] = std::minmax_element(
-        series.begin(), series.end(),
-        [](const TimePoint& a, const TimePoint& b) { return a.unix_nano < b.unix_nano; });
-    if (static_cast<double>(hi->unix_nano - lo->unix_nano) >= kMinTrendSpanDays * kNanosPerDay) {
-      summary.trend = LinearTrend(series);
-    }
-  }
+  summary.trend = LinearTrend(series);
   return summary;
 }
 

@@ -39,15 +39,16 @@ struct Trend {
   double slope_per_day = 0;  // value units per day
   double intercept = 0;      // fitted value at the earliest point's time
   std::size_t points = 0;
+  double span_days = 0;  // from the earliest point to the latest
 };
 // Needs at least two points at two different times.
 std::optional<Trend> LinearTrend(std::span<const TimePoint> series);
 
-// Summarize fits a trend only to points spanning at least this many days.
+// A slope per day fitted to minutes of points extrapolates noise: readable summaries show a
+// trend only when its points span at least this many days (the documents always carry it).
 inline constexpr double kMinTrendSpanDays = 1.0;
 
-// The summary printed for a baseline: all of the above over one series (the trend only when
-// the points span kMinTrendSpanDays or more).
+// The summary printed for a baseline: all of the above over one series.
 struct Summary {
   std::size_t count = 0;
   std::optional<double> mean;
