@@ -342,7 +342,7 @@ std::string RenderSvg(const TimeSeriesChart& chart) {
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const auto& series = chart.series[i];
     const std::string color = SeriesColor(i);
-    if (series.band.size() >= 1) {
+    if (!series.band.empty()) {
       std::string upper, lower, mid;
       for (const auto& b : series.band) {
         upper += Num(map_x(b.unix_nano)) + "," + Num(MapY(scale, plot, b.hi)) + " ";

@@ -15,7 +15,6 @@ namespace {
 using rollup::test_history::HistoryBuilder;
 using rollup::test_history::kDay;
 using rollup::test_history::kT0;
-using rollup::test_history::NodeSpec;
 
 const std::string kHostile = "<script>alert(1)</script>";
 
