@@ -225,6 +225,30 @@ TEST(LineageRunWrapperTest, ConcurrentWrappersOfOneRunLeaveEveryNodeInTheProvO) 
   EXPECT_EQ(nodes, (std::set<std::string>{"w0", "w1", "w2", "w3"})) << run.err;
 }
 
+TEST(LineageReleaseBundleTest, RunsAddedConcurrentlyAllLandInTheBundle) {
+  TempDir dir;
+  const std::string home = dir.path() + "/home";
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = "rel-" + std::to_string(i);
+    auto run = RunCommand({kBinary, "run", "-q", "--node", "n", "--", "/bin/true"},
+                          IsolatedRunEnv(home, id), 60);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  std::string script;
+  for (int i = 0; i < 4; ++i) {
+    script += "'" + kBinary + "' lineage rel-" + std::to_string(i) +
+              " --format release-bundle --release v9.9.9 >/dev/null & ";
+  }
+  auto add = RunCommand({"/bin/sh", "-c", script + "wait"}, IsolatedRunEnv(home, "unused"), 60);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const auto bundle =
+      nlohmann::json::parse(ReadFile(home + "/releases/v9.9.9/otel-energy-etl-telemetry.json"));
+  std::set<std::string> runs;
+  for (const auto& r : bundle["runs"]) runs.insert(r["run_id"].get<std::string>());
+  EXPECT_EQ(runs, (std::set<std::string>{"rel-0", "rel-1", "rel-2", "rel-3"})) << add.err;
+  EXPECT_EQ(bundle["totals"]["runs"], 4);
+}
+
 TEST(LineageTelemetryApiTest, AStandaloneInstrumentedJobGetsItsProvOToo) {
   TempDir dir;
   const std::string home = dir.path() + "/home";
