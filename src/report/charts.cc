@@ -333,8 +333,10 @@ std::string RenderSvg(const TimeSeriesChart& chart) {
     const double x = map_x(t);
     svg += "<line" + Attr("x1", x) + Attr("x2", x) + Attr("y1", plot.bottom) +
            Attr("y2", plot.bottom + 4) + " stroke=\"#555\"/>";
-    svg += "<text" + Attr("x", x) + Attr("y", plot.bottom + 17) + " text-anchor=\"middle\">" +
-           EscapeXml(close_together ? ClockUtc(t) : ShortUtc(t)) + "</text>";
+    // The outer labels keep inside the chart.
+    const char* anchor = i == 0 ? "start" : (i == kTicks ? "end" : "middle");
+    svg += "<text" + Attr("x", x) + Attr("y", plot.bottom + 17) + " text-anchor=\"" + anchor +
+           "\">" + EscapeXml(close_together ? ClockUtc(t) : ShortUtc(t)) + "</text>";
   }
   svg += "<text" + Attr("x", (plot.left + plot.right) / 2) + Attr("y", plot.bottom + 36) +
          " text-anchor=\"middle\" font-size=\"11\">run start (UTC)</text></g>";
