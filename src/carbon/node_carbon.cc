@@ -27,7 +27,7 @@ Result<std::optional<Embodied>> LoadEmbodied(const std::filesystem::path& path) 
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or a number out of range
     return Status::InvalidArgument(path.string() + ": not valid JSON: " + e.what());
   }
   const std::string where = path.string();

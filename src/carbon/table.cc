@@ -163,7 +163,7 @@ Result<TableMeta> ParseMeta(std::string_view meta_json, const std::string& meta_
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(meta_json);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or a number out of range
     return Status::InvalidArgument(meta_name + ": not valid JSON: " + e.what());
   }
   if (!doc.is_object()) return Status::InvalidArgument(meta_name + ": expected a JSON object");

@@ -24,7 +24,7 @@ int Rescore(const std::string& run_id, const std::string& table_spec) {
   nlohmann::json original;
   try {
     original = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or a number out of range
     return fail(original_path.string() + ": not valid JSON: " + e.what());
   }
   auto tables = carbon::LoadTablesFromEnv();
