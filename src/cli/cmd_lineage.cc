@@ -15,6 +15,7 @@
 #include "lineage/run_files.h"
 #include "lineage/stac.h"
 #include "otel/bundle.h"
+#include "otel/redact.h"
 
 namespace kfm::cli {
 namespace {
@@ -94,7 +95,8 @@ int RunLineage(const LineageOptions& options) {
     if (const std::string db = Getenv("NEO4J_DATABASE"); !db.empty()) target.database = db;
     if (Status s = lineage::PushToNeo4j(target, statements); !s.ok()) return Fail(s);
     std::cerr << "kfm-energy lineage: run " << run->run_id << ": " << statements.size()
-              << " statements committed to " << lineage::Neo4jCommitUrl(target) << "\n";
+              << " statements committed to " << otel::RedactUrl(lineage::Neo4jCommitUrl(target))
+              << "\n";
     if (!options.out.empty()) return Emit(options, lineage::CypherScript(statements));
     return 0;
   }

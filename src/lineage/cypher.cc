@@ -4,6 +4,7 @@
 #include <set>
 
 #include "otel/curl_api.h"
+#include "otel/redact.h"
 
 namespace kfm::lineage {
 namespace {
@@ -177,10 +178,12 @@ std::string Neo4jCommitUrl(const Neo4jTarget& target) {
 
 Status PushToNeo4j(const Neo4jTarget& target, const std::vector<CypherStatement>& statements) {
   const std::string url = Neo4jCommitUrl(target);
+  const std::string shown = otel::RedactUrl(url);  // a password in the URL never reaches a message
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-    return Status::InvalidArgument("--push: '" + target.url + "' is not an http(s) URL");
+    return Status::InvalidArgument("--push: '" + otel::RedactUrl(target.url) +
+                                   "' is not an http(s) URL");
   if (!otel::CurlLoadError().empty())
-    return Status::Unavailable("Neo4j " + url + ": " + otel::CurlLoadError());
+    return Status::Unavailable("Neo4j " + shown + ": " + otel::CurlLoadError());
   const std::string body = Neo4jRequest(statements).dump();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::Unavailable("cannot initialise libcurl");
@@ -207,13 +210,13 @@ Status PushToNeo4j(const Neo4jTarget& target, const std::vector<CypherStatement>
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   if (code != CURLE_OK)
-    return Status::Unavailable("cannot reach Neo4j at " + url + ": " + curl_easy_strerror(code));
+    return Status::Unavailable("cannot reach Neo4j at " + shown + ": " + curl_easy_strerror(code));
   if (status == 401 || status == 403) {
-    return Status::Unavailable("Neo4j " + url + ": HTTP " + std::to_string(status) +
+    return Status::Unavailable("Neo4j " + shown + ": HTTP " + std::to_string(status) +
                                " (check NEO4J_USERNAME and NEO4J_PASSWORD)");
   }
   if (status < 200 || status >= 300) {
-    return Status::Unavailable("Neo4j " + url + ": HTTP " + std::to_string(status) + ": " +
+    return Status::Unavailable("Neo4j " + shown + ": HTTP " + std::to_string(status) + ": " +
                                answer.substr(0, 200));
   }
   const json reply = json::parse(answer, nullptr, /*allow_exceptions=*/false);
@@ -224,7 +227,7 @@ Status PushToNeo4j(const Neo4jTarget& target, const std::vector<CypherStatement>
       if (!text.empty()) text += "; ";
       text += e.value("code", std::string("?")) + ": " + e.value("message", std::string());
     }
-    return Status::Unavailable("Neo4j " + url + " rejected the statements: " + text);
+    return Status::Unavailable("Neo4j " + shown + " rejected the statements: " + text);
   }
   return Status::Ok();
 }

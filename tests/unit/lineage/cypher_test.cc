@@ -104,5 +104,19 @@ TEST(CypherTest, PushToAClosedPortIsUnavailableNamingTheUrl) {
   EXPECT_EQ(s.message().find("never-shown"), std::string::npos);
 }
 
+TEST(CypherTest, APasswordInThePushUrlNeverReachesTheMessage) {
+  Neo4jTarget target;
+  target.url = "http://writer:url-secret-pw@127.0.0.1:1";
+  target.timeout = std::chrono::milliseconds(2000);
+  const Status s = PushToNeo4j(target, BuildCypherStatements(HostileRun()));
+  EXPECT_EQ(s.code(), Status::Code::kUnavailable);
+  EXPECT_EQ(s.message().find("url-secret-pw"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("writer:<redacted>@127.0.0.1:1"), std::string::npos) << s.message();
+  target.url = "ftp://writer:url-secret-pw@host";
+  const Status bad = PushToNeo4j(target, {});
+  EXPECT_EQ(bad.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(bad.message().find("url-secret-pw"), std::string::npos) << bad.message();
+}
+
 }  // namespace
 }  // namespace kfm::lineage
