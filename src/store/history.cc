@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <system_error>
@@ -519,8 +520,13 @@ Result<IngestCounts> History::IngestFile(const std::filesystem::path& file) {
   const std::string source = file.string();
   Ingest ingest(db_, path_);
   if (Status s = ingest.Begin(); !s.ok()) return s;
-  // Read in large chunks; a line may span chunks.
-  constexpr std::size_t kChunk = 8 << 20;
+  // Read in chunks (a line may span chunks), no larger than the file: a bundle is a few
+  // hundred KiB, and a buffer is zero-filled when it grows.
+  std::error_code size_error;
+  const std::uintmax_t size = std::filesystem::file_size(file, size_error);
+  const std::size_t kChunk =
+      size_error ? std::size_t{1} << 20
+                 : static_cast<std::size_t>(std::clamp<std::uintmax_t>(size + 1, 4096, 8 << 20));
   std::string buffer;
   std::int64_t number = 1;
   for (;;) {
