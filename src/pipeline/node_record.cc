@@ -221,7 +221,10 @@ nlohmann::json BuildEnergyRecord(const NodeMeta& meta, const meter::NodeMeasurem
     nlohmann::json datasets = nlohmann::json::array();
     for (const auto& d : report.datasets)
       datasets.push_back(
-          {{"name", d.name}, {"version", d.version}, {"uri", d.uri}, {"sha256", d.sha256}});
+          {{"name", d.name},
+           {"version", d.version},
+           {"uri", otel::RedactUrl(d.uri)},  // a password in a URI stays out of the files
+           {"sha256", d.sha256}});
     record["datasets"] = std::move(datasets);
   }
   nlohmann::json channels = nlohmann::json::array();

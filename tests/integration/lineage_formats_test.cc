@@ -225,6 +225,26 @@ TEST(LineageRunWrapperTest, ConcurrentWrappersOfOneRunLeaveEveryNodeInTheProvO) 
   EXPECT_EQ(nodes, (std::set<std::string>{"w0", "w1", "w2", "w3"})) << run.err;
 }
 
+TEST(LineageRunWrapperTest, APasswordInADatasetUriStaysOutOfEveryFile) {
+  TempDir dir;
+  const std::string home = dir.path() + "/home";
+  auto run = RunCommand({kBinary, "run", "-q", "--node", "up", "--", "/bin/sh", "-c",
+                         "echo \"dataset up v1 https://u:pw-secret-9@store.example/up.csv " + kSha +
+                             "\" >> \"$KFM_NODE_REPORT\""},
+                        IsolatedRunEnv(home, "pw-1"), 60);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(home)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    EXPECT_EQ(ReadFile(entry.path().string()).find("pw-secret-9"), std::string::npos)
+        << entry.path();
+  }
+  EXPECT_GE(files, 4);
+  const auto item = nlohmann::json::parse(ReadFile(home + "/datasets/up/v1/up-v1.json"));
+  EXPECT_EQ(item["assets"]["data"]["href"], "https://u:<redacted>@store.example/up.csv");
+}
+
 TEST(LineageReleaseBundleTest, RunsAddedConcurrentlyAllLandInTheBundle) {
   TempDir dir;
   const std::string home = dir.path() + "/home";
