@@ -90,19 +90,40 @@ std::filesystem::path DefaultHistoryPath(const std::filesystem::path& kfm_home) 
   return kfm_home / "history.sqlite";
 }
 
-// The statements and state of one ingest transaction.
+// Prepared once per connection: a pipeline runner ingests a few spans per batch, so preparing
+// them per batch would cost more than the inserts.
+struct IngestStatements {
+  explicit IngestStatements(sqlite3* db)
+      : insert_node(db, kInsertNode),
+        insert_device(db, kInsertDevice),
+        insert_run_span(db, kInsertRunSpan),
+        aggregate(db, kNodeAggregate),
+        first(db, kFirstNode),
+        run_span(db, kRunSpanOfRun),
+        upsert(db, kUpsertRun),
+        log(db,
+            "INSERT INTO ingest_log (source, ingested_unix_nano, lines, new_spans, "
+            "duplicate_spans) VALUES (?1, ?2, ?3, ?4, ?5)") {}
+  [[nodiscard]] bool valid() const {
+    return insert_node.valid() && insert_device.valid() && insert_run_span.valid() &&
+           aggregate.valid() && first.valid() && run_span.valid() && upsert.valid() && log.valid();
+  }
+  Statement insert_node, insert_device, insert_run_span, aggregate, first, run_span, upsert, log;
+};
+
+// The state of one ingest transaction.
 class Ingest {
  public:
-  Ingest(sqlite3* db, const std::filesystem::path& history)
+  Ingest(sqlite3* db, const std::filesystem::path& history, IngestStatements* statements)
       : db_(db),
         history_(history),
-        insert_node_(db, kInsertNode),
-        insert_device_(db, kInsertDevice),
-        insert_run_span_(db, kInsertRunSpan) {}
+        statements_(statements),
+        insert_node_(statements->insert_node),
+        insert_device_(statements->insert_device),
+        insert_run_span_(statements->insert_run_span) {}
 
   Status Begin() {
-    if (!insert_node_.valid() || !insert_device_.valid() || !insert_run_span_.valid())
-      return Fail("cannot prepare the ingest statements");
+    if (!statements_->valid()) return Fail("cannot prepare the ingest statements");
     if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
       return Fail("cannot start a write transaction");
     open_ = true;
@@ -131,9 +152,8 @@ class Ingest {
 
   Result<IngestCounts> Commit(std::string_view source) {
     if (Status s = RefreshRuns(); !s.ok()) return s;
-    Statement log(db_,
-                  "INSERT INTO ingest_log (source, ingested_unix_nano, lines, new_spans, "
-                  "duplicate_spans) VALUES (?1, ?2, ?3, ?4, ?5)");
+    Statement& log = statements_->log;
+    log.Reset();
     log.Bind(1, source);
     log.Bind(2, NowUnixNano());
     log.Bind(3, counts_.lines);
@@ -248,12 +268,10 @@ class Ingest {
 
   // Rewrites the summary row of every run this ingest added spans to.
   Status RefreshRuns() {
-    Statement aggregate(db_, kNodeAggregate);
-    Statement first(db_, kFirstNode);
-    Statement run_span(db_, kRunSpanOfRun);
-    Statement upsert(db_, kUpsertRun);
-    if (!aggregate.valid() || !first.valid() || !run_span.valid() || !upsert.valid())
-      return Fail("cannot prepare the run summary statements");
+    Statement& aggregate = statements_->aggregate;
+    Statement& first = statements_->first;
+    Statement& run_span = statements_->run_span;
+    Statement& upsert = statements_->upsert;
     for (const std::string& run_id : touched_) {
       RunRecord run;
       run.run_id = run_id;
@@ -308,15 +326,20 @@ class Ingest {
       upsert.Bind(12, run.has_run_span);
       if (upsert.Step() != SQLITE_DONE) return Fail("cannot store run " + run_id);
     }
+    // Cached statements must not keep a read snapshot open after the commit.
+    aggregate.Reset();
+    first.Reset();
+    run_span.Reset();
     counts_.runs_touched = static_cast<std::int64_t>(touched_.size());
     return Status::Ok();
   }
 
   sqlite3* db_;
   const std::filesystem::path& history_;
-  Statement insert_node_;
-  Statement insert_device_;
-  Statement insert_run_span_;
+  IngestStatements* statements_;
+  Statement& insert_node_;
+  Statement& insert_device_;
+  Statement& insert_run_span_;
   bool open_ = false;
   IngestCounts counts_;
   ParsedSpans parsed_;
@@ -349,18 +372,30 @@ void CloseConnection(sqlite3* db, const std::filesystem::path& path) {
 History::History(std::filesystem::path path, sqlite3* db) : path_(std::move(path)), db_(db) {}
 
 History::History(History&& other) noexcept
-    : path_(std::move(other.path_)), db_(std::exchange(other.db_, nullptr)) {}
+    : path_(std::move(other.path_)),
+      db_(std::exchange(other.db_, nullptr)),
+      statements_(std::move(other.statements_)) {}
 
 History& History::operator=(History&& other) noexcept {
   if (this != &other) {
+    statements_.reset();
     CloseConnection(db_, path_);
     path_ = std::move(other.path_);
     db_ = std::exchange(other.db_, nullptr);
+    statements_ = std::move(other.statements_);
   }
   return *this;
 }
 
-History::~History() { CloseConnection(db_, path_); }
+History::~History() {
+  statements_.reset();  // finalized before the connection closes
+  CloseConnection(db_, path_);
+}
+
+IngestStatements* History::Statements() {
+  if (statements_ == nullptr) statements_ = std::make_unique<IngestStatements>(db_);
+  return statements_.get();
+}
 
 Status History::Error(std::string_view doing) const {
   return Status::IoError("history " + path_.string() + ": " + std::string(doing) + ": " +
@@ -500,7 +535,7 @@ Result<std::vector<RunRecord>> History::Runs(const HistoryQuery& q) const {
 
 Result<IngestCounts> History::IngestText(std::string_view text, std::string_view source,
                                          std::int64_t first_line) {
-  Ingest ingest(db_, path_);
+  Ingest ingest(db_, path_, Statements());
   if (Status s = ingest.Begin(); !s.ok()) return s;
   std::int64_t number = first_line;
   std::size_t pos = 0;
@@ -518,7 +553,7 @@ Result<IngestCounts> History::IngestFile(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Status::NotFound(file.string() + ": cannot open for reading");
   const std::string source = file.string();
-  Ingest ingest(db_, path_);
+  Ingest ingest(db_, path_, Statements());
   if (Status s = ingest.Begin(); !s.ok()) return s;
   // Read in chunks (a line may span chunks), no larger than the file: a bundle is a few
   // hundred KiB, and a buffer is zero-filled when it grows.

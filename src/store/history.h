@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,8 @@
 struct sqlite3;
 
 namespace kfm::store {
+
+struct IngestStatements;
 
 // <home>/history.sqlite
 std::filesystem::path DefaultHistoryPath(const std::filesystem::path& kfm_home);
@@ -94,9 +97,11 @@ class History {
   History(std::filesystem::path path, sqlite3* db);
   Status Exec(const char* sql) const;
   Status Error(std::string_view doing) const;
+  IngestStatements* Statements();
 
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<IngestStatements> statements_;  // prepared on the first ingest
 };
 
 }  // namespace kfm::store
