@@ -253,13 +253,16 @@ Result<RunJournal> RunJournal::Open(const std::filesystem::path& home,
                            ec.message());
   }
   // Close-on-exec: a node must not inherit the lock, or a runner's death would look like life.
-  journal.fd_ =
-      ::open(journal.path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  journal.fd_ = ::open(journal.path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (journal.fd_ < 0)
     return Status::IoError("cannot create " + journal.path_.string() + ": " + Errno());
   if (::flock(journal.fd_, LOCK_EX | LOCK_NB) != 0) {
     return Status::IoError("cannot lock " + journal.path_.string() + ": " + Errno() +
                            " (is another runner using run id " + start.run_id + "?)");
+  }
+  // Emptied only once it is ours: a live runner's journal is never cut by a second start.
+  if (::ftruncate(journal.fd_, 0) != 0) {
+    return Status::IoError("cannot truncate " + journal.path_.string() + ": " + Errno());
   }
   nlohmann::json header = {{"kfm_run_journal", 1},
                            {"run_id", start.run_id},
