@@ -52,6 +52,7 @@ class ContractCheckTest : public ::testing::Test {
     WriteFile(pipeline, ExamplePipelineFor(hrrr));
     const std::string path = std::filesystem::path(KFM_HRRR_INGEST).parent_path().string() + ":" +
                              std::filesystem::path(KFM_USGS_GAUGES).parent_path().string() + ":" +
+                             std::filesystem::path(kBinary).parent_path().string() + ":" +
                              (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
     auto run = RunCommand({kBinary, "pipeline", "run", pipeline},
                           IsolatedRunEnv(dir_->path() + "/home", kRunId, {"PATH=" + path}), 120);
@@ -131,7 +132,7 @@ TEST_F(ContractCheckTest, ExamplePipelineOutputMeetsTheContract) {
         for (const auto& span : ss["spans"])
           node_spans += span["name"].get<std::string>().starts_with("etl.node.") ? 1 : 0;
   }
-  ASSERT_EQ(node_spans, 2u);  // hrrr_ingest and usgs_gauges
+  ASSERT_EQ(node_spans, 3u);  // hrrr_ingest, usgs_gauges and energy_rollup
   auto result = RunCommand({kBinary, "check-contract", SpansFile()});
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(result.out, "check-contract: ok: " + std::to_string(node_spans) +
@@ -155,7 +156,7 @@ TEST_F(ContractCheckTest, MissingCpuEnergyFailsNamingSpanAndAttribute) {
             std::string::npos)
       << result.out;
   EXPECT_EQ(result.out.find("usgs_gauges"), std::string::npos) << result.out;  // it is fine
-  EXPECT_NE(result.out.find("FAILED: 1 of 2 production node spans break the contract"),
+  EXPECT_NE(result.out.find("FAILED: 1 of 3 production node spans break the contract"),
             std::string::npos)
       << result.out;
 }
@@ -261,7 +262,7 @@ TEST_F(ContractCheckTest, MissingCarbonFailsAndEveryProblemIsListed) {
       result.out.find(Prefix(file, line, "usgs_gauges", id) + "carbon.region: must be of type"),
       std::string::npos)
       << result.out;
-  EXPECT_NE(result.out.find("FAILED: 1 of 4 production node spans break the contract (2 "
+  EXPECT_NE(result.out.find("FAILED: 1 of 6 production node spans break the contract (2 "
                             "problems in 2 files)"),
             std::string::npos)
       << result.out;
@@ -279,7 +280,7 @@ TEST_F(ContractCheckTest, NonProductionNodesAreNotBound) {
       line, id);
   auto result = RunCommand({kBinary, "check-contract", file});
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-  EXPECT_NE(result.out.find("ok: 1 production node span in 1 file meet the contract "
+  EXPECT_NE(result.out.find("ok: 2 production node spans in 1 file meet the contract "
                             "(otel-energy-span-v1), 1 non-production skipped"),
             std::string::npos)
       << result.out;

@@ -65,6 +65,7 @@ class LineageFormatsTest : public ::testing::Test {
     WriteFile(pipeline, yaml);
     const std::string path = std::filesystem::path(KFM_HRRR_INGEST).parent_path().string() + ":" +
                              std::filesystem::path(KFM_USGS_GAUGES).parent_path().string() + ":" +
+                             std::filesystem::path(kBinary).parent_path().string() + ":" +
                              (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
     auto run = RunCommand({kBinary, "pipeline", "run", "-q", pipeline},
                           IsolatedRunEnv(Home(), kRunId, {"PATH=" + path}), 180);
@@ -111,7 +112,8 @@ TEST_F(LineageFormatsTest, ProvStacDcatReleaseBundleAndPushPassTheFieldsOwnTools
   auto check =
       RunCommand({kPython, kSourceDir + "/tests/lineage/check_lineage.py", "--binary", kBinary,
                   "--home", Home(), "--run-id", kRunId, "--work", dir_->path() + "/check",
-                  "--source", kSourceDir, "--edge", "publish=hrrr_ingest,usgs_gauges"},
+                  "--source", kSourceDir, "--edge", "publish=hrrr_ingest,usgs_gauges", "--edge",
+                  "energy_rollup=hrrr_ingest,usgs_gauges"},
                  {}, 300);
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("3 datasets, 0 failures"), std::string::npos) << check.out;
