@@ -150,8 +150,7 @@ void Runner::FlushDocuments(bool force) {
 void Runner::CatchUpHistory() {
   if (history_ == nullptr)
     history_ = std::make_unique<store::BundleFollower>(env_.home, env_.run_id);
-  if (std::string warning = history_->CatchUp(); !warning.empty())
-    warnings_.push_back(warning);
+  if (std::string warning = history_->CatchUp(); !warning.empty()) warnings_.push_back(warning);
 }
 
 void Runner::Say(const std::string& line) {
