@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "carbon/importers.h"
@@ -39,17 +40,28 @@ inline std::string NamesFile(const std::string& message, std::string_view file) 
   return "refusal does not name " + std::string(file) + ": " + message;
 }
 
+// A per-process scratch directory, removed when the process exits normally.
+struct ScratchDir {
+  std::filesystem::path path;
+  ScratchDir() {
+    const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
+                                           ? std::filesystem::path("/dev/shm")
+                                           : std::filesystem::temp_directory_path();
+    path = base / ("kfm-fuzz-" + std::to_string(getpid()));
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+};
+
 // `<dir>/kfm-fuzz-<pid>/<name>`, rewritten with `text` on each call (/dev/shm when present).
 inline std::filesystem::path ScratchFile(std::string_view name, std::string_view text) {
-  static const std::filesystem::path dir = [] {
-    std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
-                                     ? std::filesystem::path("/dev/shm")
-                                     : std::filesystem::temp_directory_path();
-    auto d = base / ("kfm-fuzz-" + std::to_string(getpid()));
-    std::filesystem::create_directories(d);
-    return d;
-  }();
-  auto path = dir / std::string(name);
+  static const ScratchDir dir;
+  auto path = dir.path / std::string(name);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
   return path;
