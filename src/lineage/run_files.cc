@@ -28,7 +28,7 @@ Result<json> ReadJsonFile(const fs::path& file) {
   if (!in) return Status::NotFound(file.string() + ": not found");
   try {
     return json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     return Status::InvalidArgument(file.string() + ": not valid JSON: " + e.what());
   }
 }
@@ -219,7 +219,7 @@ Status ReadSpans(const fs::path& file, RunLineage& run,
     json request;
     try {
       request = json::parse(line);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       return Status::InvalidArgument(file.string() + ":" + std::to_string(number) +
                                      ": not valid JSON: " + e.what());
     }

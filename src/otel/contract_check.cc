@@ -249,7 +249,7 @@ Result<ContractReport> CheckContractFile(const std::filesystem::path& file) {
     json request;
     try {
       request = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       // One pretty-printed request (not JSON lines) is read whole.
       if (requests == 0) {
         json whole = json::parse(content, nullptr, /*allow_exceptions=*/false);
