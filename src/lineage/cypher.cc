@@ -3,18 +3,13 @@
 #include <map>
 #include <set>
 
-#include "otel/curl_api.h"
+#include "otel/http_call.h"
 #include "otel/redact.h"
 
 namespace kfm::lineage {
 namespace {
 
 using nlohmann::json;
-
-size_t Collect(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
 
 }  // namespace
 
@@ -182,35 +177,19 @@ Status PushToNeo4j(const Neo4jTarget& target, const std::vector<CypherStatement>
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
     return Status::InvalidArgument("--push: '" + otel::RedactUrl(target.url) +
                                    "' is not an http(s) URL");
-  if (!otel::CurlLoadError().empty())
-    return Status::Unavailable("Neo4j " + shown + ": " + otel::CurlLoadError());
   const std::string body = Neo4jRequest(statements).dump();
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return Status::Unavailable("cannot initialise libcurl");
-  std::string answer;
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  headers = curl_slist_append(headers, "Accept: application/json;charset=UTF-8");
-  const std::string credentials = target.username + ":" + target.password;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  if (!target.username.empty()) {
-    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    curl_easy_setopt(curl, CURLOPT_USERPWD, credentials.c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(target.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-  const CURLcode code = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK)
-    return Status::Unavailable("cannot reach Neo4j at " + shown + ": " + curl_easy_strerror(code));
+  otel::HttpRequest request;
+  request.url = url;
+  request.method = "POST";
+  request.body = body;
+  request.headers = {"Content-Type: application/json", "Accept: application/json;charset=UTF-8"};
+  request.basic_user = target.username;
+  request.basic_password = target.password;
+  request.timeout = target.timeout;
+  auto sent = otel::SendHttp(request, "cannot reach Neo4j at " + shown);
+  if (!sent.ok()) return sent.status();
+  const long status = sent->status;
+  const std::string& answer = sent->body;
   if (status == 401 || status == 403) {
     return Status::Unavailable("Neo4j " + shown + ": HTTP " + std::to_string(status) +
                                " (check NEO4J_USERNAME and NEO4J_PASSWORD)");

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <map>
 
-#include "otel/curl_api.h"
+#include "otel/http_call.h"
 #include "otel/redact.h"
 
 namespace kfm::otel {
@@ -66,12 +66,6 @@ std::string Number(double value) {
   return buffer;
 }
 
-size_t Collect(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  if (body->size() < 4096) body->append(data, size * count);
-  return size * count;
-}
-
 }  // namespace
 
 std::string PrometheusText(const std::vector<MetricData>& metrics,
@@ -107,29 +101,17 @@ Status PushToGateway(const std::string& url, const std::string& run_id, const st
   const std::string target =
       base + "/metrics/job/kfm-energy/kfm_run_id/" + run_id + "/kfm_node/" + node;
   const std::string body = PrometheusText(metrics, {"kfm_run_id", "kfm_node"});
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return Status::Unavailable("cannot initialise libcurl");
-  std::string answer;
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: text/plain; version=0.0.4");
-  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-  const CURLcode code = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK)
-    return Status::Unavailable("Pushgateway " + RedactUrl(base) + ": " + curl_easy_strerror(code));
-  if (status < 200 || status >= 300) {
+  HttpRequest request;
+  request.url = target;
+  request.method = "PUT";
+  request.body = body;
+  request.headers = {"Content-Type: text/plain; version=0.0.4"};
+  request.timeout = timeout;
+  auto answer = SendHttp(request, "Pushgateway " + RedactUrl(base));
+  if (!answer.ok()) return answer.status();
+  if (answer->status < 200 || answer->status >= 300) {
     return Status::Unavailable("Pushgateway " + RedactUrl(base) + ": HTTP " +
-                               std::to_string(status) + ": " + answer.substr(0, 200));
+                               std::to_string(answer->status) + ": " + answer->body.substr(0, 200));
   }
   return Status::Ok();
 }

@@ -4,8 +4,9 @@
 #include <map>
 #include <set>
 
-#include "otel/curl_api.h"
+#include "otel/http_call.h"
 #include "otel/pushgateway.h"
+#include "otel/redact.h"
 #include "rollup/stats.h"
 
 namespace kfm::report {
@@ -264,42 +265,19 @@ std::string Base64Url(const std::string& bytes) {
 
 namespace {
 
-std::size_t CollectAnswer(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  if (body->size() < 4096) body->append(data, size * count);
-  return size * count;
-}
-
 Status Put(const std::string& target, const std::string& body, const std::string& what,
            std::chrono::milliseconds timeout) {
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) {
-    const std::string& why = otel::CurlLoadError();
-    return Status::Unavailable("Pushgateway: cannot initialise libcurl" +
-                               (why.empty() ? std::string() : ": " + why));
-  }
-  std::string answer;
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: text/plain; version=0.0.4");
-  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectAnswer);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-  const CURLcode code = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK) {
-    return Status::Unavailable("Pushgateway " + what + ": " + curl_easy_strerror(code));
-  }
-  if (status < 200 || status >= 300) {
-    return Status::Unavailable("Pushgateway " + what + ": HTTP " + std::to_string(status) + ": " +
-                               answer.substr(0, 300));
+  otel::HttpRequest request;
+  request.url = target;
+  request.method = "PUT";
+  request.body = body;
+  request.headers = {"Content-Type: text/plain; version=0.0.4"};
+  request.timeout = timeout;
+  auto answer = otel::SendHttp(request, "Pushgateway " + what);
+  if (!answer.ok()) return answer.status();
+  if (answer->status < 200 || answer->status >= 300) {
+    return Status::Unavailable("Pushgateway " + what + ": HTTP " + std::to_string(answer->status) +
+                               ": " + answer->body.substr(0, 300));
   }
   return Status::Ok();
 }
@@ -319,7 +297,8 @@ Status PushRollupMetrics(const std::string& url, const rollup::Rollup& rollup,
         base + "/metrics/job/" + kRollupPushJob + "/kfm_pipeline@base64/" + encoded;
     const std::string body =
         otel::PrometheusText(RollupMetrics(rollup, budgets, pipeline), {"kfm_pipeline"});
-    if (Status status = Put(target, body, base + " (pipeline '" + pipeline + "')", timeout);
+    if (Status status =
+            Put(target, body, otel::RedactUrl(base) + " (pipeline '" + pipeline + "')", timeout);
         !status.ok()) {
       return status;
     }
