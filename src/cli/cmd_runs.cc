@@ -1,6 +1,7 @@
 // `kfm-energy runs list` and `kfm-energy runs show RUN_ID`: the run history as aligned tables
 // for people and as stable JSON (--json) for scripts.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -62,7 +63,7 @@ std::string Start(std::int64_t unix_ns) {
 
 std::string Duration(double seconds) {
   if (seconds < 60) return pipeline::FormatFixed(seconds, seconds < 10 ? 3 : 1) + " s";
-  const auto total = static_cast<std::int64_t>(seconds + 0.5);
+  const auto total = static_cast<std::int64_t>(std::llround(seconds));
   const std::int64_t h = total / 3600, m = (total % 3600) / 60, s = total % 60;
   char text[32];
   if (h > 0) {

@@ -82,7 +82,7 @@ std::string ResourceIri(const std::vector<std::string>& segments) {
   return iri;
 }
 
-Term Iri(std::string iri) { return {Term::Kind::kIri, SafeIri(iri), {}}; }
+Term Iri(const std::string& iri) { return {Term::Kind::kIri, SafeIri(iri), {}}; }
 Term Literal(std::string text) { return {Term::Kind::kLiteral, std::move(text), {}}; }
 Term TypedLiteral(std::string text, std::string_view xsd_local_name) {
   return {Term::Kind::kLiteral, std::move(text), XsdIri(xsd_local_name)};

@@ -35,7 +35,7 @@ struct Term {
   std::string datatype;  // literals: a full datatype IRI; empty = xsd:string
 };
 
-Term Iri(std::string iri);
+Term Iri(const std::string& iri);
 Term Literal(std::string text);                                        // xsd:string
 Term TypedLiteral(std::string text, std::string_view xsd_local_name);  // e.g. "double"
 Term DoubleLiteral(double value);                                      // xsd:double

@@ -84,24 +84,24 @@ void kfm_curl_easy_reset(CURL* handle) {
 }
 // Every option value kfm-energy passes (long, curl_off_t, pointer, function pointer) is one
 // 64-bit integer-class argument, so it travels through the va_list as a void*.
-CURLcode kfm_curl_easy_setopt(CURL* handle, CURLoption option, ...) {
+CURLcode kfm_curl_easy_setopt(CURL* handle, int option, ...) {
   if (!Ready()) return CURLE_FAILED_INIT;
   va_list args;
   va_start(args, option);
   void* value = va_arg(args, void*);
   va_end(args);
-  return kfm::otel::Functions().easy_setopt(handle, option, value);
+  return kfm::otel::Functions().easy_setopt(handle, static_cast<CURLoption>(option), value);
 }
 CURLcode kfm_curl_easy_perform(CURL* handle) {
   return Ready() ? kfm::otel::Functions().easy_perform(handle) : CURLE_FAILED_INIT;
 }
-CURLcode kfm_curl_easy_getinfo(CURL* handle, CURLINFO info, ...) {
+CURLcode kfm_curl_easy_getinfo(CURL* handle, int info, ...) {
   if (!Ready()) return CURLE_FAILED_INIT;
   va_list args;
   va_start(args, info);
   void* out = va_arg(args, void*);
   va_end(args);
-  return kfm::otel::Functions().easy_getinfo(handle, info, out);
+  return kfm::otel::Functions().easy_getinfo(handle, static_cast<CURLINFO>(info), out);
 }
 const char* kfm_curl_easy_strerror(CURLcode code) {
   return Ready() ? kfm::otel::Functions().easy_strerror(code) : kfm::otel::CurlLoadError().c_str();

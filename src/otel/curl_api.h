@@ -20,9 +20,10 @@ CURLcode kfm_curl_global_init(long flags);
 CURL* kfm_curl_easy_init();
 void kfm_curl_easy_cleanup(CURL* handle);
 void kfm_curl_easy_reset(CURL* handle);
-CURLcode kfm_curl_easy_setopt(CURL* handle, CURLoption option, ...);
+// The option and info codes arrive as int: va_start after an enum parameter is undefined.
+CURLcode kfm_curl_easy_setopt(CURL* handle, int option, ...);
 CURLcode kfm_curl_easy_perform(CURL* handle);
-CURLcode kfm_curl_easy_getinfo(CURL* handle, CURLINFO info, ...);
+CURLcode kfm_curl_easy_getinfo(CURL* handle, int info, ...);
 const char* kfm_curl_easy_strerror(CURLcode code);
 curl_slist* kfm_curl_slist_append(curl_slist* list, const char* text);
 void kfm_curl_slist_free_all(curl_slist* list);

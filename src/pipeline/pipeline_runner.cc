@@ -93,7 +93,7 @@ class Runner {
   void StartReady();
   void Start(size_t index);
   void AttemptEnded(size_t index, int exit_code, int signal);
-  void Finish(size_t index, NodeOutcome outcome);
+  void Finish(size_t index, const NodeOutcome& outcome);
   void SkipDownstream(size_t index);
   void Stop(int signal, bool from_user);
   void CheckTimeouts();
@@ -261,7 +261,7 @@ void Runner::AttemptEnded(size_t index, int exit_code, int signal) {
   Finish(index, outcome);
 }
 
-void Runner::Finish(size_t index, NodeOutcome outcome) {
+void Runner::Finish(size_t index, const NodeOutcome& outcome) {
   Node& node = nodes_[index];
   NodeRunResult& result = node.result;
   result.outcome = outcome;

@@ -150,7 +150,7 @@ class LineParser {
     return arena_.back();
   }
 
-  bool FieldError(std::string message) {
+  bool FieldError(const std::string& message) {
     if (field_error_.empty()) field_error_ = position_ + ": " + message;
     cursor_.Fail(field_error_);
     return false;

@@ -13,7 +13,6 @@ using import_test::Fixture;
 using import_test::ReadText;
 using import_test::Replace;
 using import_test::RowAt;
-using import_test::Utc;
 using import_test::WriteText;
 
 constexpr ImportFormat kEm = ImportFormat::kElectricityMaps;

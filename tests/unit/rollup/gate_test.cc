@@ -13,7 +13,6 @@ namespace {
 using test_history::HistoryBuilder;
 using test_history::kDay;
 using test_history::kT0;
-using test_history::NodeSpec;
 
 constexpr std::int64_t kRecords = 1000;
 
