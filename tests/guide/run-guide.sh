@@ -51,7 +51,8 @@ for block in "$work"/blocks/*.sh; do
   rc=$?
   [ -f "$work/state.next" ] && mv "$work/state.next" "$work/state"
   set -e
-  sed 's/^/   > /' "$work/out" | head -60
+  # awk reads all of it: `head` would close the pipe early and, under pipefail, fail the test.
+  awk 'NR <= 60 { print "   > " $0 }' "$work/out"
   if [ "$rc" -ne "$expect" ]; then
     echo "run-guide: block at ${name#*-line} of $guide exited $rc, expected $expect" >&2
     exit 1
