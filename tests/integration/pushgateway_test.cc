@@ -21,43 +21,7 @@ namespace {
 
 const std::string kBinary = KFM_BINARY;
 
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) ADD_FAILURE() << "bind";
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A server process for the test's lifetime.
-class Server {
- public:
-  explicit Server(std::vector<std::string> argv, const std::string& log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      ::execvp(cargv[0], cargv.data());
-      ::_exit(127);
-    }
-  }
-  ~Server() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-
- private:
-  pid_t pid_ = -1;
-};
+using Server = BackgroundProcess;
 
 std::string Get(const std::string& url) {
   return RunCommand({"/usr/bin/curl", "-s", "--max-time", "2", url}).out;
@@ -79,7 +43,7 @@ TEST(PushgatewayTest, PushedMetricsAreValidForPrometheus) {
     GTEST_SKIP() << "prometheus, prometheus-pushgateway or curl missing: run scripts/bootstrap";
   }
   TempDir dir;
-  const int gateway_port = FreePort();
+  const int gateway_port = FreeLoopbackPort();
   const std::string gateway = "http://127.0.0.1:" + std::to_string(gateway_port);
   Server pushgateway(
       {"prometheus-pushgateway", "--web.listen-address=127.0.0.1:" + std::to_string(gateway_port)},
@@ -101,7 +65,7 @@ TEST(PushgatewayTest, PushedMetricsAreValidForPrometheus) {
   EXPECT_NE(exposed.find("kfm_node=\"usgs_gauges\""), std::string::npos);
 
   // A real Prometheus scrapes the gateway: names and labels it accepts are valid.
-  const int prom_port = FreePort();
+  const int prom_port = FreeLoopbackPort();
   WriteFile(dir.path() + "/prometheus.yml",
             "global: {scrape_interval: 1s}\n"
             "scrape_configs:\n"
@@ -142,7 +106,7 @@ TEST(PushgatewayTest, BadUrlIsExit2AndAnUnreachableGatewayNeverFailsTheNode) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("KFM_PUSHGATEWAY_URL"), std::string::npos);
   env = base;
-  env.push_back("KFM_PUSHGATEWAY_URL=http://127.0.0.1:" + std::to_string(FreePort()));
+  env.push_back("KFM_PUSHGATEWAY_URL=http://127.0.0.1:" + std::to_string(FreeLoopbackPort()));
   result = RunCommand({kBinary, "run", "-q", "--node", "n", "--", "/bin/sh", "-c", "exit 3"}, env);
   EXPECT_EQ(result.exit_code, 3) << "the command's own status, whatever the gateway does";
   EXPECT_NE(result.err.find("Pushgateway"), std::string::npos) << result.err;

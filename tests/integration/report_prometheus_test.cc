@@ -31,46 +31,7 @@ namespace {
 const std::string kBinary = KFM_BINARY;
 const std::string kSource = KFM_SOURCE_DIR;
 
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!bound) return 0;  // the servers then fail to start, and the test says so
-  return ntohs(addr.sin_port);
-}
-
-// A server process for the test's lifetime.
-class Server {
- public:
-  Server(std::vector<std::string> argv, const std::string& log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      ::execvp(cargv[0], cargv.data());
-      ::_exit(127);
-    }
-  }
-  ~Server() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  Server(const Server&) = delete;
-  Server& operator=(const Server&) = delete;
-
- private:
-  pid_t pid_ = -1;
-};
+using Server = BackgroundProcess;
 
 std::string Get(const std::string& url) {
   return RunCommand({"/usr/bin/curl", "-s", "--max-time", "5", url}).out;
@@ -210,7 +171,7 @@ TEST(ReportPrometheusTest, PushedRollupsAnswerEveryDashboardQueryInPrometheus) {
   const std::string home = dir.path() + "/home";
   const auto files = RecordRuns(home);
   const bool modelled = NodeJoules(files).second;
-  const int gateway_port = FreePort();
+  const int gateway_port = FreeLoopbackPort();
   const std::string gateway = "http://127.0.0.1:" + std::to_string(gateway_port);
   Server pushgateway(
       {"prometheus-pushgateway", "--web.listen-address=127.0.0.1:" + std::to_string(gateway_port)},
@@ -228,7 +189,7 @@ TEST(ReportPrometheusTest, PushedRollupsAnswerEveryDashboardQueryInPrometheus) {
   EXPECT_NE(exposed.find("job=\"kfm-energy-rollup\",kfm_pipeline=\"usgs_gauges\""),
             std::string::npos);
 
-  const int prom_port = FreePort();
+  const int prom_port = FreeLoopbackPort();
   WriteFile(dir.path() + "/prometheus.yml",
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
             "scrape_configs:\n"
@@ -298,7 +259,7 @@ TEST(ReportPrometheusTest, BadOptionsAreExit2AndARefusingGatewayIsExit1) {
   // A budget gives the push a group even with an empty history.
   WriteFile(dir.path() + "/good.yaml", "budgets:\n  nightly:\n    gco2e_per_run: 1\n");
   result = RunCommand({kBinary, "report", "--budget", dir.path() + "/good.yaml", "--push",
-                       "http://127.0.0.1:" + std::to_string(FreePort())},
+                       "http://127.0.0.1:" + std::to_string(FreeLoopbackPort())},
                       env);
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("Pushgateway"), std::string::npos) << result.err;

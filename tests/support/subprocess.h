@@ -2,6 +2,8 @@
 // Uses fork/exec and temporary files; for tests only. Thread-compatible.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -40,5 +42,22 @@ std::vector<std::string> IsolatedRunEnv(const std::string& home, const std::stri
 
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& text);
+
+// A loopback TCP port free a moment ago (bound, then released), for a server a test starts;
+// 0 when none could be had, so the server fails to start and the test says so.
+int FreeLoopbackPort();
+
+// A server process (argv, stdout and stderr to `log`) for the object's lifetime; SIGTERM and
+// reaped when it goes.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(std::vector<std::string> argv, const std::string& log);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
 
 }  // namespace kfm::testing
