@@ -4,15 +4,10 @@
 #include <map>
 
 #include "meter/nvml_source.h"
+#include "meter/wall_clock.h"
 
 namespace kfm::meter {
 namespace {
-
-int64_t UnixNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::vector<Channel> AllChannels(const SourceList& sources) {
   std::vector<Channel> channels;
@@ -166,7 +161,7 @@ std::vector<Channel> Sampler::Channels() const {
 
 void Sampler::SampleLocked() {
   const auto now_steady = std::chrono::steady_clock::now();
-  const int64_t now_unix = UnixNowNs();
+  const int64_t now_unix = UnixNanos(now_steady);  // wall_clock.h: immune to clock steps
   auto cpu = proc_.ReadCpu();
   const MachineCpu machine = cpu.ok() ? *cpu : previous_cpu_;
 
