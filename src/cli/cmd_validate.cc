@@ -28,7 +28,8 @@ std::string SchemaNames() {
 }
 
 // Exit code per DESIGN.md: 0 all valid, 1 some file does not conform, 2 bad usage or a file that
-// cannot be read, is not JSON or is of no known kind (2 wins over 1).
+// cannot be read, is not JSON, has a line that is not JSON (or not OTLP) or is of no known kind
+// (2 wins over 1).
 int RunValidate(const ValidateOptions& options) {
   if (options.list_schemas) {
     for (const auto& file : otel::EmbeddedSchemas()) std::cout << file.name << "\n";
@@ -69,7 +70,11 @@ int RunValidate(const ValidateOptions& options) {
     }
     for (const auto& error : check->errors)
       std::cout << file << ": " << error.where << ": " << error.message << "\n";
-    if (exit_code == 0) exit_code = 1;
+    if (check->malformed_lines > 0) {
+      exit_code = 2;
+    } else if (exit_code == 0) {
+      exit_code = 1;
+    }
   }
   std::cout.flush();
   return exit_code;
@@ -97,8 +102,10 @@ void AddValidateCommand(CLI::App& root, int& exit_code) {
       "being a\n"
       "JSON pointer (/nodes/0/cpu/attributed_j) or \"line N span etl.node.X: /attribute.key\".\n"
       "Exit codes: 0 every file is valid; 1 some file does not conform to its schema; 2 a file\n"
-      "cannot be read, is not JSON or is of unknown kind (the message names file, line and\n"
-      "column), or bad usage. The schemas are built into the binary: see --list-schemas.");
+      "cannot be read, is not JSON, has a line that is not JSON (a torn write) or not OTLP, or is\n"
+      "of unknown kind (the message names file, line and column), or bad usage; the other lines\n"
+      "and files are still checked and reported. The schemas are built into the binary: see "
+      "--list-schemas.");
   auto* files = cmd->add_option("FILE", options->files,
                                 "Files to check (energy record or OTLP JSON span file)")
                     ->type_name("FILE");

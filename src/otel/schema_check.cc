@@ -509,6 +509,7 @@ Result<FileCheck> CheckLines(const std::vector<std::pair<std::size_t, json>>& pa
   FileCheck check;
   check.schema = checker.name();
   check.errors = syntax_errors;
+  check.malformed_lines = syntax_errors.size();
   for (const auto& [number, doc] : parsed) {
     const std::string line = "line " + std::to_string(number);
     if (!otlp) {
@@ -517,6 +518,7 @@ Result<FileCheck> CheckLines(const std::vector<std::pair<std::size_t, json>>& pa
       continue;
     }
     if (!IsOtlpRequest(doc)) {
+      ++check.malformed_lines;
       check.errors.push_back(
           {line,
            "not an OTLP ExportTraceServiceRequest: expected an object with \"resourceSpans\""});

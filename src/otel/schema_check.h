@@ -43,6 +43,10 @@ struct FileCheck {
   std::string schema;               // schema applied, without ".json", e.g. "energy-v2"
   std::size_t documents = 0;        // documents (or flattened node spans) checked
   std::vector<SchemaError> errors;  // empty when the file conforms
+  // Lines of a JSON-lines file that are not JSON, or not an OTLP request where one is due (a
+  // torn write, a foreign line): malformed input, not a schema violation. Their errors are in
+  // `errors` too, and the other lines are still checked.
+  std::size_t malformed_lines = 0;
 };
 
 // Reads `file`, works out what it is and validates it:

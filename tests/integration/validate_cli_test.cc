@@ -163,8 +163,25 @@ TEST_F(ValidateCliTest, TornSpanLineIsReportedByLine) {
   const std::string line = SpanLine(1.0);
   const std::string spans = Write("spans.json", line + line.substr(0, line.size() / 2) + "\n");
   const CommandResult result = Validate({spans});
-  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  // Malformed input (exit 2, DESIGN.md), not a schema violation; line 1 is still checked.
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
   EXPECT_NE(result.out.find(spans + ": line 2: not valid JSON"), std::string::npos) << result.out;
+}
+
+TEST_F(ValidateCliTest, ForeignLineIsMalformedInputAndSchemaErrorsStillReported) {
+  // A JSON line that is not an OTLP request, after a line that breaks the span schema.
+  const std::string schema_error = SpanLine(2.0, "guessed");
+  const std::string spans = Write("spans.json", schema_error + "{\"hello\": 1}\n");
+  CommandResult result = Validate({spans});
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.out.find(spans + ": line 2: not an OTLP"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find(spans + ": line 1 span etl.node.demo: /energy.cpu_method"),
+            std::string::npos)
+      << result.out;
+  // Schema violations alone stay exit 1.
+  const std::string only_schema = Write("schema.json", schema_error);
+  result = Validate({only_schema});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
 }
 
 TEST_F(ValidateCliTest, ForcedSchemaAndPrintSchema) {

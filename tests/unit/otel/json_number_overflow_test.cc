@@ -29,17 +29,18 @@ TEST(JsonNumberOverflowTest, ValidateReportsAHugeNumberAtItsLineNotAsAnInternalE
   const std::string file = dir.path() + "/spans-kfm-run-x.json";
   kfm::testing::WriteFile(file, "{\"resourceSpans\": []}\n{\"resourceSpans\": 1e99999}\n");
   // One bad line of a JSON-lines file is reported at its line, as a torn line is
-  // (ValidateCliTest.TornSpanLineIsReportedByLine): exit 1, the other lines still checked.
+  // (ValidateCliTest.TornSpanLineIsReportedByLine): exit 2, the other lines still checked.
   auto check = kfm::otel::CheckFile(file);
   ASSERT_TRUE(check.ok()) << check.status().message();
   ASSERT_EQ(check->errors.size(), 1u);
   EXPECT_EQ(check->errors[0].where, "line 2");
+  EXPECT_EQ(check->malformed_lines, 1u);
   EXPECT_NE(check->errors[0].message.find("1e99999"), std::string::npos)
       << check->errors[0].message;
 
   // And the command says so, not "internal error" (exit 70).
   auto validate = kfm::testing::RunCommand({KFM_BINARY, "validate", file});
-  EXPECT_EQ(validate.exit_code, 1) << validate.err;
+  EXPECT_EQ(validate.exit_code, 2) << validate.err;
   EXPECT_NE((validate.out + validate.err).find("line 2"), std::string::npos) << validate.err;
 
   // A whole document with such a number is bad input: exit 2 naming file and line.
