@@ -67,6 +67,104 @@ SELECT run_id, pipeline, pipeline_kind, hostname, start_unix_nano, end_unix_nano
   node_count, total_j, gco2e, modelled, has_run_span
 FROM runs WHERE start_unix_nano >= ?1 AND start_unix_nano < ?2)sql";
 
+// How Nodes and Runs read their table: the same query shape over different columns.
+template <typename Record>
+struct RecordQuery {
+  std::string_view select;           // WHERE binds ?1 (since, inclusive) and ?2 (until)
+  std::string_view pipeline_filter;  // binds ?3
+  std::string_view run_filter;       // binds ?4
+  std::string_view order_by;
+  std::string_view records;  // in messages: "cannot query <records>"
+  void (*read_row)(const Statement& row, Record& record);
+};
+
+void ReadNodeRow(const Statement& s, NodeRecord& n) {
+  n.trace_id = s.Text(0);
+  n.span_id = s.Text(1);
+  n.run_id = s.Text(2);
+  n.pipeline = s.Text(3);
+  n.node = s.Text(4);
+  n.domain = s.Text(5);
+  n.pipeline_kind = s.Text(6);
+  n.hostname = s.Text(7);
+  n.start_unix_nano = s.Int(8);
+  n.end_unix_nano = s.Int(9);
+  n.duration_s = s.Real(10);
+  n.ok = s.Int(11) != 0;
+  n.production = s.Int(12) != 0;
+  n.total_j = s.Real(13);
+  n.modelled = s.Int(14) != 0;
+  n.records_out = s.OptionalInt(15);
+  n.bytes_out = s.OptionalInt(16);
+  n.gco2e = s.Real(17);
+  n.intensity_gco2_per_kwh = s.Real(18);
+  n.carbon_region = s.Text(19);
+  n.carbon_resolution = s.Text(20);
+  n.carbon_table_id = s.Text(21);
+  n.carbon_table_version = s.Text(22);
+  n.cpu_j = s.Real(23);
+  n.cpu_method = s.Text(24);
+  n.cpu_pkg_j = s.Real(25);
+  n.dram_j = s.Real(26);
+  n.dram_method = s.Text(27);
+  n.gpu_j = s.Real(28);
+  n.gpu_method = s.Text(29);
+}
+
+void ReadRunRow(const Statement& s, RunRecord& r) {
+  r.run_id = s.Text(0);
+  r.pipeline = s.Text(1);
+  r.pipeline_kind = s.Text(2);
+  r.hostname = s.Text(3);
+  r.start_unix_nano = s.Int(4);
+  r.end_unix_nano = s.Int(5);
+  r.ok = s.Int(6) != 0;
+  r.node_count = static_cast<int>(s.Int(7));
+  r.total_j = s.Real(8);
+  r.gco2e = s.Real(9);
+  r.modelled = s.Int(10) != 0;
+  r.has_run_span = s.Int(11) != 0;
+}
+
+constexpr RecordQuery<NodeRecord> kNodeQuery{.select = kNodeColumns,
+                                             .pipeline_filter = " AND n.pipeline = ?3",
+                                             .run_filter = " AND n.run_id = ?4",
+                                             .order_by = " ORDER BY n.end_unix_nano, n.id",
+                                             .records = "nodes",
+                                             .read_row = &ReadNodeRow};
+constexpr RecordQuery<RunRecord> kRunQuery{.select = kRunColumns,
+                                           .pipeline_filter = " AND pipeline = ?3",
+                                           .run_filter = " AND run_id = ?4",
+                                           .order_by = " ORDER BY start_unix_nano, run_id",
+                                           .records = "runs",
+                                           .read_row = &ReadRunRow};
+
+Status HistoryError(const std::filesystem::path& path, sqlite3* db, std::string_view doing) {
+  return Status::IoError("history " + path.string() + ": " + std::string(doing) + ": " +
+                         sqlite3_errmsg(db));
+}
+
+// The records of `query` that `q` selects, in the query's order.
+template <typename Record>
+Result<std::vector<Record>> SelectRecords(sqlite3* db, const std::filesystem::path& path,
+                                          const RecordQuery<Record>& query, const HistoryQuery& q) {
+  std::string sql(query.select);
+  if (!q.pipeline.empty()) sql += query.pipeline_filter;
+  if (!q.run_id.empty()) sql += query.run_filter;
+  sql += query.order_by;
+  Statement s(db, sql);
+  if (!s.valid()) return HistoryError(path, db, "cannot query " + std::string(query.records));
+  s.Bind(1, q.since_unix_nano);
+  s.Bind(2, q.until_unix_nano);
+  if (!q.pipeline.empty()) s.Bind(3, std::string_view(q.pipeline));
+  if (!q.run_id.empty()) s.Bind(4, std::string_view(q.run_id));
+  std::vector<Record> out;
+  int rc = 0;
+  while ((rc = s.Step()) == SQLITE_ROW) query.read_row(s, out.emplace_back());
+  if (rc != SQLITE_DONE) return HistoryError(path, db, "cannot read " + std::string(query.records));
+  return out;
+}
+
 std::int64_t NowUnixNano() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -397,10 +495,7 @@ IngestStatements* History::Statements() {
   return statements_.get();
 }
 
-Status History::Error(std::string_view doing) const {
-  return Status::IoError("history " + path_.string() + ": " + std::string(doing) + ": " +
-                         sqlite3_errmsg(db_));
-}
+Status History::Error(std::string_view doing) const { return HistoryError(path_, db_, doing); }
 
 Status History::Exec(const char* sql) const {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return Error(sql);
@@ -452,85 +547,11 @@ Result<int> History::SchemaVersion() const {
 }
 
 Result<std::vector<NodeRecord>> History::Nodes(const HistoryQuery& q) const {
-  std::string sql(kNodeColumns);
-  if (!q.pipeline.empty()) sql += " AND n.pipeline = ?3";
-  if (!q.run_id.empty()) sql += " AND n.run_id = ?4";
-  sql += " ORDER BY n.end_unix_nano, n.id";
-  Statement s(db_, sql);
-  if (!s.valid()) return Error("cannot query nodes");
-  s.Bind(1, q.since_unix_nano);
-  s.Bind(2, q.until_unix_nano);
-  if (!q.pipeline.empty()) s.Bind(3, std::string_view(q.pipeline));
-  if (!q.run_id.empty()) s.Bind(4, std::string_view(q.run_id));
-  std::vector<NodeRecord> out;
-  int rc = 0;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    NodeRecord& n = out.emplace_back();
-    n.trace_id = s.Text(0);
-    n.span_id = s.Text(1);
-    n.run_id = s.Text(2);
-    n.pipeline = s.Text(3);
-    n.node = s.Text(4);
-    n.domain = s.Text(5);
-    n.pipeline_kind = s.Text(6);
-    n.hostname = s.Text(7);
-    n.start_unix_nano = s.Int(8);
-    n.end_unix_nano = s.Int(9);
-    n.duration_s = s.Real(10);
-    n.ok = s.Int(11) != 0;
-    n.production = s.Int(12) != 0;
-    n.total_j = s.Real(13);
-    n.modelled = s.Int(14) != 0;
-    n.records_out = s.OptionalInt(15);
-    n.bytes_out = s.OptionalInt(16);
-    n.gco2e = s.Real(17);
-    n.intensity_gco2_per_kwh = s.Real(18);
-    n.carbon_region = s.Text(19);
-    n.carbon_resolution = s.Text(20);
-    n.carbon_table_id = s.Text(21);
-    n.carbon_table_version = s.Text(22);
-    n.cpu_j = s.Real(23);
-    n.cpu_method = s.Text(24);
-    n.cpu_pkg_j = s.Real(25);
-    n.dram_j = s.Real(26);
-    n.dram_method = s.Text(27);
-    n.gpu_j = s.Real(28);
-    n.gpu_method = s.Text(29);
-  }
-  if (rc != SQLITE_DONE) return Error("cannot read nodes");
-  return out;
+  return SelectRecords(db_, path_, kNodeQuery, q);
 }
 
 Result<std::vector<RunRecord>> History::Runs(const HistoryQuery& q) const {
-  std::string sql(kRunColumns);
-  if (!q.pipeline.empty()) sql += " AND pipeline = ?3";
-  if (!q.run_id.empty()) sql += " AND run_id = ?4";
-  sql += " ORDER BY start_unix_nano, run_id";
-  Statement s(db_, sql);
-  if (!s.valid()) return Error("cannot query runs");
-  s.Bind(1, q.since_unix_nano);
-  s.Bind(2, q.until_unix_nano);
-  if (!q.pipeline.empty()) s.Bind(3, std::string_view(q.pipeline));
-  if (!q.run_id.empty()) s.Bind(4, std::string_view(q.run_id));
-  std::vector<RunRecord> out;
-  int rc = 0;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    RunRecord& r = out.emplace_back();
-    r.run_id = s.Text(0);
-    r.pipeline = s.Text(1);
-    r.pipeline_kind = s.Text(2);
-    r.hostname = s.Text(3);
-    r.start_unix_nano = s.Int(4);
-    r.end_unix_nano = s.Int(5);
-    r.ok = s.Int(6) != 0;
-    r.node_count = static_cast<int>(s.Int(7));
-    r.total_j = s.Real(8);
-    r.gco2e = s.Real(9);
-    r.modelled = s.Int(10) != 0;
-    r.has_run_span = s.Int(11) != 0;
-  }
-  if (rc != SQLITE_DONE) return Error("cannot read runs");
-  return out;
+  return SelectRecords(db_, path_, kRunQuery, q);
 }
 
 Result<IngestCounts> History::IngestText(std::string_view text, std::string_view source,

@@ -201,6 +201,48 @@ TEST(History, QueriesFilterByTimePipelineAndRun) {
   EXPECT_DOUBLE_EQ((*runs)[0].total_j, 1 + 4 + 7);
 }
 
+// Runs share Nodes' query code but filter and order by the run's start time.
+TEST(History, RunQueriesFilterByStartTimePipelineAndRun) {
+  kfm::testing::TempDir dir;
+  auto history = History::Open(DbIn(dir));
+  ASSERT_TRUE(history.ok());
+  std::string text;
+  // run-<i> has one node ending at 1'700'000'000 + 100 i s; listed newest first on purpose.
+  for (int i = 5; i >= 0; --i) {
+    TestNode n = Node("run-" + std::to_string(i), "00000000000002" + std::to_string(10 + i),
+                      "n" + std::to_string(i), 1'700'000'000 + 100 * i, i, i);
+    if (i % 2 == 1) n.pipeline = "odd";
+    text += NodeLine({n}) + "\n";
+  }
+  ASSERT_TRUE(history->IngestText(text, "runs").ok());
+  auto ids = [](const std::vector<RunRecord>& runs) {
+    std::vector<std::string> out;
+    for (const auto& r : runs) out.push_back(r.run_id);
+    return out;
+  };
+  HistoryQuery q;
+  // A run starts half a second before its node ends (Node above).
+  q.since_unix_nano = std::int64_t{1'700'000'100} * 1'000'000'000 - 500'000'000;
+  q.until_unix_nano = std::int64_t{1'700'000'400} * 1'000'000'000 - 500'000'000;
+  auto runs = history->Runs(q);
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(ids(*runs), (std::vector<std::string>{"run-1", "run-2", "run-3"}));
+  q.pipeline = "odd";
+  runs = history->Runs(q);
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(ids(*runs), (std::vector<std::string>{"run-1", "run-3"}));
+  q.run_id = "run-3";
+  runs = history->Runs(q);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(ids(*runs), (std::vector<std::string>{"run-3"}));
+  EXPECT_EQ((*runs)[0].pipeline, "odd");
+  EXPECT_DOUBLE_EQ((*runs)[0].total_j, 3);
+  q.run_id = "run-2";  // in the window, but not of pipeline "odd"
+  runs = history->Runs(q);
+  ASSERT_TRUE(runs.ok());
+  EXPECT_TRUE(runs->empty());
+}
+
 TEST(History, AMalformedLineStoresNothingOfTheInputAndNamesLineAndField) {
   kfm::testing::TempDir dir;
   auto history = History::Open(DbIn(dir));
