@@ -50,21 +50,10 @@ std::string_view BudgetMetricUnit(BudgetMetric metric) {
 
 Result<BudgetFile> ParseBudgetFile(std::string_view yaml, const std::filesystem::path& path) {
   const std::string file = path.string();
-  auto doc = LoadYamlDocument(yaml, file);
+  auto doc = LoadSingleKeyDocument(yaml, file, "budgets");
   if (!doc.ok()) return doc.status();
-  const YAML::Node& root = doc.value();
-  if (!root.IsMap()) {
-    return YamlError(file, root.Mark(), "(top level)",
-                     "expected a map with `budgets`, got " + DescribeYaml(root));
-  }
-  YAML::Node budgets;
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    const std::string key = it->first.Scalar();
-    if (key != "budgets") {
-      return YamlError(file, it->first.Mark(), key, "unknown key; known keys: budgets");
-    }
-    budgets = it->second;
-  }
+  const YAML::Node& root = doc.value().root;
+  const YAML::Node& budgets = doc.value().value;
   if (!budgets.IsDefined()) {
     return YamlError(file, root.Mark(), "budgets", "missing: expected `budgets:` with a map");
   }
@@ -124,9 +113,7 @@ Result<BudgetFile> ParseBudgetFile(std::string_view yaml, const std::filesystem:
 }
 
 Result<BudgetFile> LoadBudgetFile(const std::filesystem::path& path) {
-  auto text = ReadTextFile(path);
-  if (!text.ok()) return text.status();
-  return ParseBudgetFile(text.value(), path);
+  return ParseTextFile(path, &ParseBudgetFile);
 }
 
 }  // namespace kfm::rollup

@@ -36,21 +36,9 @@ std::string_view GateMetricNames() { return "gco2e_per_record, j_per_record, gco
 
 Result<WaiverFile> ParseWaiverFile(std::string_view yaml, const std::filesystem::path& path) {
   const std::string file = path.string();
-  auto doc = LoadYamlDocument(yaml, file);
+  auto doc = LoadSingleKeyDocument(yaml, file, "waivers");
   if (!doc.ok()) return doc.status();
-  const YAML::Node& root = doc.value();
-  if (!root.IsMap()) {
-    return YamlError(file, root.Mark(), "(top level)",
-                     "expected a map with `waivers`, got " + DescribeYaml(root));
-  }
-  YAML::Node list;
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    if (it->first.Scalar() != "waivers") {
-      return YamlError(file, it->first.Mark(), it->first.Scalar(),
-                       "unknown key; known keys: waivers");
-    }
-    list = it->second;
-  }
+  const YAML::Node& list = doc.value().value;
   WaiverFile out;
   out.path = file;
   if (!list.IsDefined() || list.IsNull()) return out;  // an empty file waives nothing
@@ -123,9 +111,7 @@ Result<WaiverFile> ParseWaiverFile(std::string_view yaml, const std::filesystem:
 }
 
 Result<WaiverFile> LoadWaiverFile(const std::filesystem::path& path) {
-  auto text = ReadTextFile(path);
-  if (!text.ok()) return text.status();
-  return ParseWaiverFile(text.value(), path);
+  return ParseTextFile(path, &ParseWaiverFile);
 }
 
 }  // namespace kfm::rollup

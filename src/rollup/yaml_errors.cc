@@ -59,6 +59,27 @@ Result<YAML::Node> LoadYamlDocument(std::string_view yaml, std::string_view file
   return documents.empty() ? YAML::Node() : documents[0];
 }
 
+Result<SingleKeyDocument> LoadSingleKeyDocument(std::string_view yaml, std::string_view file,
+                                                std::string_view key) {
+  auto doc = LoadYamlDocument(yaml, file);
+  if (!doc.ok()) return doc.status();
+  SingleKeyDocument out{.root = doc.value(), .value = YAML::Node()};
+  const YAML::Node& root = out.root;
+  if (!root.IsMap()) {
+    return YamlError(file, root.Mark(), "(top level)",
+                     "expected a map with `" + std::string(key) + "`, got " + DescribeYaml(root));
+  }
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string name = it->first.Scalar();
+    if (name != key) {
+      return YamlError(file, it->first.Mark(), name,
+                       "unknown key; known keys: " + std::string(key));
+    }
+    out.value = it->second;
+  }
+  return out;
+}
+
 Result<std::string> ReadTextFile(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
