@@ -51,7 +51,20 @@ class JsonCursor {
   void SkipSpace();
   bool Expect(char c, const char* what);
   bool AfterValue();
+  // The shared bodies of BeginObject / BeginArray and NextKey / NextElement, inlined into each
+  // (defined in the .cc): a call more per member costs the ingest measurably.
+  // Begin: consumes the opening bracket of a value of `type`.
+  [[gnu::always_inline]] inline bool Begin(Type type);
+  // Next: true when another member follows (its comma consumed); false at the closing bracket
+  // `close` (consumed) or on an error.
+  [[gnu::always_inline]] inline bool Next(char close, const char* unterminated);
   bool ScanNumber(std::string_view& token);
+  // Double / Int64: a number token converted whole with std::from_chars, else the error
+  // `does_not_fit` followed by the token.
+  template <typename Number>
+  bool ReadNumber(Number& out, const char* does_not_fit);
+  // Consumes `word` (true, false, null) when the text continues with it.
+  bool Literal(std::string_view word);
 
   std::string_view text_;
   std::size_t pos_ = 0;
