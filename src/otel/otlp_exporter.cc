@@ -94,7 +94,12 @@ FlushReport OtlpExporter::Flush(std::chrono::steady_clock::time_point deadline) 
       ++report.remaining;
       continue;
     }
-    ExportReport sent = Deliver(entry.signal, *body, deadline);
+    // Each request gets one export timeout (OTEL_EXPORTER_OTLP_TIMEOUT), as during a run: a
+    // collector that is down costs one timeout, not the whole flush budget.
+    const auto timeout =
+        (entry.signal == Signal::kTraces ? config_.traces : config_.metrics).timeout;
+    ExportReport sent = Deliver(entry.signal, *body,
+                                std::min(deadline, std::chrono::steady_clock::now() + timeout));
     if (sent.delivered) {
       ++report.delivered;
       (void)spool_.Remove(entry);

@@ -41,8 +41,9 @@ class OtlpExporter {
   // Sends `body` (a serialized Export*ServiceRequest); spools it when not accepted in time.
   ExportReport Export(Signal signal, const std::string& body,
                       std::chrono::steady_clock::time_point deadline);
-  // Sends every spooled request, oldest first, removing each once accepted; stops early when
-  // the collector is unreachable. Holds the spool lock.
+  // Sends every spooled request, oldest first, removing each once accepted; each request may
+  // take one export timeout of its signal, and the first that finds the collector unreachable
+  // ends the flush (the rest stay). Never runs past `deadline`. Holds the spool lock.
   FlushReport Flush(std::chrono::steady_clock::time_point deadline);
 
  private:

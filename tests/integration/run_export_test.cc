@@ -3,6 +3,7 @@
 // `flush` delivers them exactly once.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -110,6 +111,17 @@ TEST_F(RunExportTest, CollectorDownSpoolsAndFlushDeliversOnce) {
   EXPECT_EQ(Spooled().size(), 2u) << "the span and the metrics";
   // The bundle file was written regardless.
   EXPECT_TRUE(std::filesystem::exists(home_.path() + "/telemetry/otel/spans-kfm-run-e2.json"));
+
+  // A flush while the collector is still down costs one export timeout (2 s here), not the
+  // flush's own 60 s budget, and keeps both requests.
+  const auto before = std::chrono::steady_clock::now();
+  auto down = RunCommand({kBinary, "flush"}, Env("e2", endpoint, "http/protobuf"));
+  const double down_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+  EXPECT_EQ(down.exit_code, 1) << down.err;
+  EXPECT_NE(down.out.find("remaining 2"), std::string::npos) << down.out;
+  EXPECT_LT(down_s, 15.0) << "one export timeout, then the unreachable collector ends the flush";
+  EXPECT_EQ(Spooled().size(), 2u);
 
   OtlpReceiver receiver({}, port);
   ASSERT_TRUE(receiver.ok()) << receiver.error();
