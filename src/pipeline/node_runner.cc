@@ -3,9 +3,14 @@
 #include <unistd.h>
 
 #include <climits>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <mutex>
 #include <sstream>
+#include <system_error>
+#include <thread>
 
 #include "otel/batch_span_processor.h"
 #include "otel/bundle.h"
@@ -13,13 +18,53 @@
 #include "otel/otlp_proto.h"
 #include "otel/pushgateway.h"
 #include "otel/redact.h"
+#include "pipeline/run_journal.h"
 
 #ifndef KFM_VERSION
 #define KFM_VERSION "0.1.0"
 #endif
 
 namespace kfm::pipeline {
-namespace {}  // namespace
+namespace {
+
+// Calls journal.Heartbeat() once a second on a thread of its own until destroyed. Started
+// after the SignalBlock, so the thread never takes a forwarded signal. A thread that cannot
+// be started costs only the heartbeat, never the node.
+class JournalHeartbeat {
+ public:
+  explicit JournalHeartbeat(RunJournal& journal) {
+    if (!journal.active()) return;
+    try {
+      thread_ = std::thread([this, &journal] {
+        std::unique_lock lock(mutex_);
+        while (!stop_) {
+          if (wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) break;
+          journal.Heartbeat();
+        }
+      });
+    } catch (const std::system_error&) {
+    }
+  }
+  JournalHeartbeat(const JournalHeartbeat&) = delete;
+  JournalHeartbeat& operator=(const JournalHeartbeat&) = delete;
+  ~JournalHeartbeat() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 StartedNode StartNodeProcess(const NodeRunRequest& request, const otel::SpanContext& context,
                              const std::string& report_file,
@@ -65,13 +110,42 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
     result.warnings.push_back(node.status().message());
   }
 
+  // The node's journal: a `kfm-energy run` killed outright leaves the node's start behind, so
+  // the next start writes its span (ERROR, not measured) instead of losing it.
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t start_unix_ns = static_cast<int64_t>(now.tv_sec) * 1000000000LL + now.tv_nsec;
+  RunJournalStart journal_start;
+  journal_start.run_id = meta.run_id;
+  journal_start.service = request.service_name;
+  journal_start.hostname = meta.hostname;
+  journal_start.run_context = context;
+  if (request.parent) journal_start.parent_span_id = request.parent->span_id;
+  journal_start.start_unix_ns = start_unix_ns;
+  journal_start.scope = JournalScope::kNode;
+  RunJournal journal;
+  if (auto opened = RunJournal::Open(request.home, journal_start); opened.ok()) {
+    journal = std::move(*opened);
+  } else {
+    result.warnings.push_back(opened.status().message());
+  }
+
   const int node_id = node.ok() ? *node : -1;
   if (node_id >= 0) sampler.NodeStarting(node_id);
   const StartedNode started = StartNodeProcess(request, context, report_file, {}, sampler, node_id);
+  if (started.pid >= 0) {
+    const NodeAttemptStart attempt{meta.node,      context,      1,           start_unix_ns,
+                                   start_unix_ns,  started.pid,  meta.domain, meta.pipeline_kind,
+                                   request.region, meta.command, true};
+    if (Status s = journal.NodeStarted(attempt); !s.ok()) result.warnings.push_back(s.message());
+  }
   if (started.pid < 0) {
     result.outcome.error = started.error;
     result.outcome.exit_code = started.exit_code;
   } else {
+    // While the node runs this thread waits in WaitForwarding; a small thread keeps the
+    // journal's heartbeat, so a recovered span ends within a second of the kill.
+    JournalHeartbeat heartbeat(journal);
     ExitInfo exit = WaitForwarding(
         started.pid, signals,
         [&](pid_t reaped, const struct rusage& usage) { sampler.OnReaped(reaped, usage); });
@@ -84,6 +158,7 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
   result.report = report_file.empty() ? NodeReport{} : ReadNodeReport(report_file);
   if (!report_file.empty()) ::unlink(report_file.c_str());
   FinishNode(request, context, result);
+  journal.Finish();  // the span and the documents are written
   return result;
 }
 

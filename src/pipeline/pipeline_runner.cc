@@ -29,10 +29,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The wall clock, read once per span start. Every later time of the span is that start plus
+// monotonic (steady_clock) elapsed time, as the OpenTelemetry C++ SDK does, so a wall-clock
+// step during a run neither stretches, shrinks nor reverses a duration.
 int64_t NowUnixNs() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+// `start_unix_ns` (a wall-clock reading taken at `start`) plus the monotonic time since.
+int64_t WallAt(int64_t start_unix_ns, Clock::time_point start, Clock::time_point now) {
+  return start_unix_ns + std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
 }
 
 std::string Clock24() {
@@ -70,8 +78,10 @@ struct Node {
   int sampler_node = -1;
   pid_t pid = -1;
   int attempts = 0;
+  Clock::time_point first_start;    // the first attempt's start: the node's wall-clock anchor
+  int64_t first_start_unix_ns = 0;  // read from the wall clock once, at the first attempt
   Clock::time_point attempt_start;
-  int64_t attempt_start_unix_ns = 0;
+  int64_t attempt_start_unix_ns = 0;          // first_start_unix_ns + monotonic time since
   std::optional<Clock::time_point> deadline;  // the timeout
   std::optional<Clock::time_point> term_sent;
   bool timed_out = false;
@@ -196,7 +206,12 @@ void Runner::Start(size_t index) {
   }
   if (node.sampler_node >= 0 && node.attempts == 1) sampler_->NodeStarting(node.sampler_node);
   node.attempt_start = Clock::now();
-  node.attempt_start_unix_ns = NowUnixNs();
+  if (node.attempts == 1) {
+    node.first_start = node.attempt_start;
+    node.first_start_unix_ns = NowUnixNs();
+  }
+  node.attempt_start_unix_ns =
+      WallAt(node.first_start_unix_ns, node.first_start, node.attempt_start);
   node.timed_out = false;
   node.term_sent.reset();
   node.deadline.reset();
@@ -214,6 +229,20 @@ void Runner::Start(size_t index) {
   }
   node.pid = started.pid;
   running_[started.pid] = index;
+  // At once: a runner killed from here on leaves a journal that names this node and its pid.
+  NodeAttemptStart attempt{node.spec->name,
+                           node.context,
+                           node.attempts,
+                           node.first_start_unix_ns,
+                           node.attempt_start_unix_ns,
+                           started.pid,
+                           node.request.meta.domain,
+                           node.request.meta.pipeline_kind,
+                           node.request.region,
+                           node.request.meta.command,
+                           node.spec->production,
+                           node.request.meta.sample_interval.count()};
+  if (Status s = journal_.NodeStarted(attempt); !s.ok()) warnings_.push_back(s.message());
 }
 
 void Runner::StartReady() {
@@ -231,9 +260,11 @@ void Runner::StartReady() {
 void Runner::AttemptEnded(size_t index, int exit_code, int signal) {
   Node& node = nodes_[index];
   node.pid = -1;
-  const double seconds = std::chrono::duration<double>(Clock::now() - node.attempt_start).count();
+  const auto ended = Clock::now();
+  const double seconds = std::chrono::duration<double>(ended - node.attempt_start).count();
   const bool ok = exit_code == 0 && signal == 0 && !node.timed_out && node.reason.empty();
-  otel::SpanEvent event{"kfm.node.attempt", NowUnixNs(), {}};
+  otel::SpanEvent event{
+      "kfm.node.attempt", WallAt(node.first_start_unix_ns, node.first_start, ended), {}};
   event.attributes = {{"kfm.attempt", static_cast<int64_t>(node.attempts)},
                       {"kfm.attempt.duration_s", seconds},
                       {"kfm.attempt.result", std::string(ok ? "ok" : "failed")}};
@@ -360,7 +391,9 @@ void Runner::CheckTimeouts() {
 }
 
 Clock::time_point Runner::NextWake() const {
-  auto wake = Clock::now() + std::chrono::seconds(options_.live ? 1 : 5);
+  // Once a second while a journal is kept: its heartbeat bounds how far a killed runner's
+  // recovered spans can end before the kill.
+  auto wake = Clock::now() + std::chrono::seconds(options_.live || journal_.active() ? 1 : 5);
   for (const auto& [pid, index] : running_) {
     const Node& node = nodes_[index];
     if (node.deadline && !node.term_sent) wake = std::min(wake, *node.deadline);
@@ -486,7 +519,9 @@ PipelineResult Runner::Run() {
   sampler_ = std::make_unique<meter::Sampler>(std::move(sources), std::move(accounting),
                                               env_.meter.sample_interval);
   sampler_->Start();
+  // The run span's start is the one wall-clock reading; its end is start + monotonic elapsed.
   const int64_t start_ns = NowUnixNs();
+  const Clock::time_point start_steady = Clock::now();
   RunJournalStart journal_start{env_.run_id,  spec_.name,   service, env_.hostname,
                                 run_context_, std::nullopt, start_ns};
   if (env_.parent) journal_start.parent_span_id = env_.parent->span_id;
@@ -513,10 +548,11 @@ PipelineResult Runner::Run() {
     Reap();
     CheckTimeouts();
     FlushDocuments(/*force=*/false);
+    journal_.Heartbeat();
     Live();
   }
   FlushDocuments(/*force=*/true);
-  const int64_t end_ns = NowUnixNs();
+  const int64_t end_ns = WallAt(start_ns, start_steady, Clock::now());
   const auto measured = sampler_->MeasuredJoules();
   const auto unattributed = sampler_->UnattributedJoules();
   const auto channels = sampler_->Channels();

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -19,7 +20,10 @@
 #include "carbon/node_carbon.h"
 #include "otel/bundle.h"
 #include "otel/otlp_proto.h"
+#include "otel/redact.h"
 #include "otel/span.h"
+#include "pipeline/node_record.h"
+#include "store/bundle_follower.h"
 
 namespace kfm::pipeline {
 namespace {
@@ -64,8 +68,9 @@ std::set<std::string> SpanIds(const nlohmann::json& doc) {
 
 struct JournalContents {
   nlohmann::json start;
-  std::vector<nlohmann::json> nodes;  // {"energy": record, "carbon": document piece or null}
-  int torn_lines = 0;                 // a last line cut short by the kill
+  std::vector<nlohmann::json> nodes;    // {"energy": record, "carbon": document piece or null}
+  std::vector<nlohmann::json> started;  // the "started" objects, one per node attempt
+  int torn_lines = 0;                   // a last line cut short by the kill
 };
 
 Result<JournalContents> ReadJournal(const std::filesystem::path& path) {
@@ -92,6 +97,8 @@ Result<JournalContents> ReadJournal(const std::filesystem::path& path) {
       contents.start = std::move(entry);
     } else if (entry.contains("energy")) {
       contents.nodes.push_back(std::move(entry));
+    } else if (entry.contains("started") && entry["started"].is_object()) {
+      contents.started.push_back(std::move(entry["started"]));
     }
   }
   if (contents.start.is_null()) return Status::InvalidArgument(path.string() + ": empty journal");
@@ -99,8 +106,10 @@ Result<JournalContents> ReadJournal(const std::filesystem::path& path) {
 }
 
 // The documents lack whatever the last flush had not written: add those records.
+// `unfinished` are the energy records of nodes that never finished (see UnfinishedNode).
 int MergeDocuments(const std::filesystem::path& home, const std::string& run_id,
-                   const JournalContents& journal, std::vector<std::string>& problems) {
+                   const JournalContents& journal, const std::vector<nlohmann::json>& unfinished,
+                   std::vector<std::string>& problems) {
   const otel::BundlePaths paths = otel::PathsForRun(home, run_id);
   int added = 0;
   std::string warning;
@@ -116,6 +125,9 @@ int MergeDocuments(const std::filesystem::path& home, const std::string& run_id,
           if (known.contains(Text(entry["energy"], "span_id"))) continue;
           doc["nodes"].push_back(entry["energy"]);
           ++added;
+        }
+        for (const auto& record : unfinished) {
+          if (!known.contains(Text(record, "span_id"))) doc["nodes"].push_back(record);
         }
       },
       &warning);
@@ -159,21 +171,216 @@ int MergeDocuments(const std::filesystem::path& home, const std::string& run_id,
   return added;
 }
 
+std::optional<otel::SpanContext> ContextOf(const nlohmann::json& object, const char* trace_key,
+                                           const char* span_key) {
+  return otel::ParseTraceparent("00-" + Text(object, trace_key) + "-" + Text(object, span_key) +
+                                "-01");
+}
+
+// /proc/<pid>/stat: the state (field 3) and the start time (field 22, clock ticks since boot).
+// The command name (field 2) is in parentheses and may hold anything, so fields are counted
+// after its last ')'.
+struct ProcStat {
+  char state = '?';
+  uint64_t start_ticks = 0;
+};
+std::optional<ProcStat> ReadProcStat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!in || !std::getline(in, text)) return std::nullopt;
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(close + 1));
+  ProcStat stat;
+  std::string field;
+  for (int number = 3; number <= 22 && fields >> field; ++number) {
+    if (number == 3) stat.state = field.empty() ? '?' : field[0];
+    if (number == 22) {
+      try {
+        stat.start_ticks = std::stoull(field);
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+      return stat;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ThisHost() {
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+// What recovery says about the node's process, for the span and for the user.
+struct OrphanReport {
+  std::string state;  // kfm.node.process: running, ended, pid_reused, unknown
+  std::string text;
+};
+OrphanReport ReportOrphan(const nlohmann::json& started, const std::string& runner_host) {
+  const auto pid = static_cast<pid_t>(Integer(started, "pid"));
+  const std::string which = "its process (pid " + std::to_string(pid) + ")";
+  if (pid <= 0) return {"unknown", "its process id was not recorded"};
+  if (runner_host != ThisHost()) {
+    return {"unknown", which + " ran on " + runner_host +
+                           ", not this host: whether it still runs is unknown; it was not stopped"};
+  }
+  std::optional<uint64_t> ticks;
+  if (started.contains("pid_start_ticks") && started["pid_start_ticks"].is_number_unsigned())
+    ticks = started["pid_start_ticks"].get<uint64_t>();
+  switch (DescribeOrphan(pid, ticks)) {
+    case OrphanState::kRunning:
+      return {"running", which +
+                             " is still running, unsupervised and unmeasured; kfm-energy did not "
+                             "stop it"};
+    case OrphanState::kEnded:
+      return {"ended", which + " has ended; its exit status is unknown"};
+    case OrphanState::kReused:
+      return {"pid_reused", which + " has ended (the pid now belongs to another process); its " +
+                                "exit status is unknown"};
+    case OrphanState::kUnknown:
+      break;
+  }
+  return {"unknown", which +
+                         " exists but its start time was not recorded, so whether it is the node "
+                         "is unknown; it was not stopped"};
+}
+
+// A node started but never finished: its span (status ERROR, energy methods `none`: the
+// figures the schema requires are placeholders, not measurements) and its energy record.
+struct UnfinishedNode {
+  std::string name;
+  otel::SpanData span;
+  nlohmann::json energy_record;
+  OrphanReport orphan;
+};
+
+UnfinishedNode MakeUnfinishedNode(const JournalContents& journal, JournalScope scope,
+                                  const nlohmann::json& started, const otel::SpanContext& context,
+                                  int64_t end_unix_ns) {
+  const auto& header = journal.start;
+  UnfinishedNode node;
+  node.name = Text(started, "node");
+  node.orphan = ReportOrphan(started, Text(header, "hostname"));
+  NodeMeta meta;
+  meta.run_id = Text(header, "run_id");
+  meta.node = node.name;
+  meta.domain = Text(started, "domain");
+  meta.pipeline_kind = Text(started, "pipeline_kind");
+  meta.hostname = Text(header, "hostname");
+  if (started.contains("command") && started["command"].is_array()) {
+    for (const auto& arg : started["command"]) {
+      if (arg.is_string()) meta.command.push_back(arg.get<std::string>());
+    }
+  }
+  meta.cpu_method = meta.dram_method = meta.gpu_method = "none";
+  meta.cpu_accounting = "none";
+  meta.sample_interval =
+      std::chrono::milliseconds(std::max<int64_t>(1, Integer(started, "sample_interval_ms")));
+  meter::NodeMeasurement m;
+  m.start_unix_ns = Integer(started, "node_start_unix_ns");
+  m.end_unix_ns = std::max(end_unix_ns, m.start_unix_ns);
+  m.duration = Seconds(static_cast<double>(m.end_unix_ns - m.start_unix_ns) / 1e9);
+  carbon::NodeCarbon carbon;
+  carbon.input.region = Text(started, "region").empty() ? "unknown" : Text(started, "region");
+  auto none = std::make_shared<carbon::Table>();
+  none->meta.id = "none";
+  none->meta.version = "0";
+  carbon.summary.table = std::move(none);
+  NodeFigures figures;
+  figures.duration_s = m.duration.count();
+  NodeOutcome outcome;
+  outcome.error = "the runner (pid " + std::to_string(Integer(header, "pid")) +
+                  ") was killed while this node ran: its outcome and energy were not measured " +
+                  "(energy methods none: the figures are placeholders, not measurements); " +
+                  node.orphan.text + "; the span ends at the runner's last sign of life";
+  std::optional<otel::SpanId> parent;
+  if (scope == JournalScope::kRun) {
+    if (auto run = ContextOf(header, "trace_id", "span_id")) parent = run->span_id;
+  } else if (auto caller = ContextOf(header, "trace_id", "parent_span_id")) {
+    parent = caller->span_id;
+  }
+  node.span = BuildNodeSpan(meta, m, figures, NodeReport{}, outcome, carbon, context, parent);
+  auto& a = node.span.attributes;
+  // The exit status is unknown, not 0; the none table has no sha256.
+  std::erase_if(a, [](const auto& attribute) {
+    return attribute.first == "process.exit.code" || attribute.first == "carbon.table_sha256";
+  });
+  otel::SetAttribute(a, "kfm.run.aborted", true);
+  otel::SetAttribute(a, "kfm.node.measured", false);
+  otel::SetAttribute(a, "kfm.node.process", node.orphan.state);
+  otel::SetAttribute(a, "kfm.node.pid", Integer(started, "pid"));
+  otel::SetAttribute(a, "kfm.attempts", std::max<int64_t>(1, Integer(started, "attempt")));
+  if (started.contains("production") && started["production"].is_boolean())
+    otel::SetAttribute(a, "kfm.production", started["production"].get<bool>());
+  if (!Text(header, "pipeline").empty())
+    otel::SetAttribute(a, "kfm.pipeline", Text(header, "pipeline"));
+  node.energy_record = BuildEnergyRecord(meta, m, figures, NodeReport{}, outcome, context);
+  node.energy_record.erase("exit_code");
+  return node;
+}
+
+std::set<std::string> SpanIdsInBundle(const std::filesystem::path& spans) {
+  std::set<std::string> ids;
+  std::ifstream in(spans, std::ios::binary);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto request = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!request.is_object() || !request.contains("resourceSpans")) continue;
+    for (const auto& rs : request["resourceSpans"]) {
+      if (!rs.is_object() || !rs.contains("scopeSpans")) continue;
+      for (const auto& ss : rs["scopeSpans"]) {
+        if (!ss.is_object() || !ss.contains("spans")) continue;
+        for (const auto& span : ss["spans"]) ids.insert(Text(span, "spanId"));
+      }
+    }
+  }
+  return ids;
+}
+
+// The nodes whose last attempt started and that have neither a record in the journal nor a
+// span in the bundle (a node killed between its span line and its journal record has one).
+std::vector<UnfinishedNode> UnfinishedNodes(const std::filesystem::path& home,
+                                            const std::string& run_id,
+                                            const JournalContents& journal, JournalScope scope,
+                                            int64_t end_unix_ns) {
+  std::vector<UnfinishedNode> nodes;
+  if (journal.started.empty()) return nodes;
+  std::set<std::string> finished;
+  for (const auto& entry : journal.nodes) finished.insert(Text(entry["energy"], "span_id"));
+  std::map<std::string, const nlohmann::json*> last;  // span id -> its last attempt
+  std::vector<std::string> order;
+  for (const auto& started : journal.started) {
+    const std::string id = Text(started, "span_id");
+    if (finished.contains(id)) continue;
+    if (!last.contains(id)) order.push_back(id);
+    last[id] = &started;
+  }
+  if (order.empty()) return nodes;
+  const auto written = SpanIdsInBundle(otel::PathsForRun(home, run_id).spans);
+  for (const auto& id : order) {
+    const nlohmann::json& started = *last[id];
+    if (written.contains(id)) continue;
+    auto context = ContextOf(started, "trace_id", "span_id");
+    if (!context || !otel::CheckPathComponent("node", Text(started, "node")).ok()) continue;
+    nodes.push_back(MakeUnfinishedNode(journal, scope, started, *context, end_unix_ns));
+  }
+  return nodes;
+}
+
 // The run span the dead runner never wrote, marked aborted: node spans already written are
 // its children, so the trace is whole again.
-Status AppendAbortedRunSpan(const std::filesystem::path& home, const std::string& run_id,
-                            const JournalContents& journal, int64_t end_unix_ns) {
+Result<otel::SpanData> AbortedRunSpan(const std::string& run_id, const JournalContents& journal,
+                                      size_t unfinished, int64_t end_unix_ns) {
   const auto& start = journal.start;
-  auto context = otel::ParseTraceparent("00-" + Text(start, "trace_id") + "-" +
-                                        Text(start, "span_id") + "-01");
+  auto context = ContextOf(start, "trace_id", "span_id");
   if (!context) return Status::InvalidArgument("journal: bad trace_id or span_id");
   otel::SpanData span;
   span.name = "etl.run";
   span.context = *context;
-  if (auto parent = otel::ParseTraceparent("00-" + Text(start, "trace_id") + "-" +
-                                           Text(start, "parent_span_id") + "-01")) {
+  if (auto parent = ContextOf(start, "trace_id", "parent_span_id"))
     span.parent_span_id = parent->span_id;
-  }
   span.start_unix_ns = Integer(start, "start_unix_ns");
   span.end_unix_ns = std::max(end_unix_ns, span.start_unix_ns);
   double total_j = 0, gco2e = 0;
@@ -198,21 +405,108 @@ Status AppendAbortedRunSpan(const std::filesystem::path& home, const std::string
                      {"cicd.pipeline.result", std::string("error")},
                      {"kfm.run.aborted", true},
                      {"kfm.nodes.recorded", static_cast<int64_t>(journal.nodes.size())},
+                     {"kfm.nodes.unfinished", static_cast<int64_t>(unfinished)},
                      {"energy.total_j", total_j},
                      {"carbon.gco2e", gco2e}};
   span.status = otel::StatusCode::kError;
   span.status_message = "aborted: the runner (pid " + std::to_string(Integer(start, "pid")) +
                         ") ended without finishing the run; closed by a later start with the " +
                         std::to_string(journal.nodes.size()) + " node(s) it had recorded";
-  const auto resource = otel::MakeResource(Text(start, "service"), run_id, /*component=*/"etl");
-  return otel::AppendLine(otel::PathsForRun(home, run_id).spans,
-                          otel::ToOtlpJson(otel::BuildTraceRequest(resource, {span}, KFM_VERSION)));
+  if (unfinished > 0) {
+    span.status_message += " and " + std::to_string(unfinished) +
+                           " node(s) it had started but not finished (not measured)";
+  }
+  return span;
 }
 
 int64_t ModifiedUnixNs(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Recovers one journal this process holds the lock of. Returns the lines for the user.
+std::vector<std::string> RecoverJournal(const std::filesystem::path& home,
+                                        const std::filesystem::path& path) {
+  std::vector<std::string> lines;
+  std::error_code ec;
+  auto journal = ReadJournal(path);
+  std::string run_id;
+  if (journal.ok()) {
+    run_id = Text(journal->start, "run_id");
+    // The header names the run; the file name must agree, so no journal reaches outside.
+    if (!otel::CheckPathComponent("run id", run_id).ok() ||
+        path.filename().string().rfind("kfm-run-" + run_id + ".", 0) != 0) {
+      journal = Status::InvalidArgument(path.string() + ":1: run_id: does not match the file");
+    }
+  }
+  if (!journal.ok()) {
+    const auto aside = path.string() + ".corrupt";
+    std::filesystem::rename(path, aside, ec);
+    lines.push_back("journal " + path.filename().string() + " of an unfinished run is damaged (" +
+                    journal.status().message() + "); kept as " + aside);
+    return lines;
+  }
+  const JournalScope scope =
+      Text(journal->start, "scope") == "node" ? JournalScope::kNode : JournalScope::kRun;
+  const int64_t end_ns = ModifiedUnixNs(path);  // the runner's last sign of life
+  const auto unfinished = UnfinishedNodes(home, run_id, *journal, scope, end_ns);
+  std::vector<nlohmann::json> unfinished_records;
+  std::vector<otel::SpanData> spans;
+  for (const auto& node : unfinished) {
+    unfinished_records.push_back(node.energy_record);
+    spans.push_back(node.span);
+  }
+  std::vector<std::string> problems;
+  const int added = MergeDocuments(home, run_id, *journal, unfinished_records, problems);
+  if (scope == JournalScope::kRun) {
+    auto run_span = AbortedRunSpan(run_id, *journal, unfinished.size(), end_ns);
+    if (run_span.ok()) {
+      spans.push_back(std::move(*run_span));
+    } else {
+      problems.push_back("aborted run span not written: " + run_span.status().message());
+    }
+  }
+  if (!spans.empty()) {
+    // One line, one write: the unfinished nodes and the run span arrive together or not at all.
+    const auto resource = otel::MakeResource(Text(journal->start, "service"), run_id, "etl");
+    const Status written =
+        otel::AppendLine(otel::PathsForRun(home, run_id).spans,
+                         otel::ToOtlpJson(otel::BuildTraceRequest(resource, spans, KFM_VERSION)));
+    if (!written.ok()) problems.push_back("recovered spans not written: " + written.message());
+  }
+  // What the dead runner had not ingested yet, and the spans just written.
+  const std::string history = store::IngestRunBundle(home, run_id);
+  if (problems.empty()) ::unlink(path.c_str());
+  const std::string runner = std::to_string(Integer(journal->start, "pid"));
+  std::string line;
+  if (scope == JournalScope::kRun) {
+    line = "run " + run_id + " was not finished (its runner, pid " + runner +
+           ", stopped without closing it): marked aborted with the " +
+           std::to_string(journal->nodes.size()) + " node(s) it recorded";
+    if (added > 0) line += ", " + std::to_string(added) + " of them added to its documents";
+  } else {
+    line = "run " + run_id + ": the `kfm-energy run` (pid " + runner + ") of node " +
+           (unfinished.empty() ? std::string("?") : unfinished.front().name) +
+           " stopped without finishing it";
+  }
+  if (journal->torn_lines > 0) line += "; a record cut short by the stop was left out";
+  lines.push_back(line);
+  for (const auto& node : unfinished) {
+    lines.push_back("run " + run_id + ": node " + node.name +
+                    " was running when its runner stopped: recorded as an ERROR span, not "
+                    "measured; " +
+                    node.orphan.text);
+  }
+  for (const auto& problem : problems) lines.push_back("run " + run_id + ": " + problem);
+  if (!history.empty()) lines.push_back("run " + run_id + ": " + history);
+  return lines;
 }
 
 }  // namespace
@@ -224,7 +518,8 @@ std::filesystem::path JournalPathFor(const std::filesystem::path& home, const st
 RunJournal::RunJournal(RunJournal&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       path_(std::move(other.path_)),
-      run_id_(std::move(other.run_id_)) {}
+      run_id_(std::move(other.run_id_)),
+      last_heartbeat_ns_(other.last_heartbeat_ns_) {}
 
 RunJournal& RunJournal::operator=(RunJournal&& other) noexcept {
   if (this != &other) {
@@ -232,6 +527,7 @@ RunJournal& RunJournal::operator=(RunJournal&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     path_ = std::move(other.path_);
     run_id_ = std::move(other.run_id_);
+    last_heartbeat_ns_ = other.last_heartbeat_ns_;
   }
   return *this;
 }
@@ -244,7 +540,11 @@ Result<RunJournal> RunJournal::Open(const std::filesystem::path& home,
                                     const RunJournalStart& start) {
   if (Status s = otel::CheckPathComponent("run id", start.run_id); !s.ok()) return s;
   RunJournal journal;
-  journal.path_ = JournalPathFor(home, start.run_id);
+  journal.path_ = start.scope == JournalScope::kRun
+                      ? JournalPathFor(home, start.run_id)
+                      : home / "telemetry" / "runs" /
+                            ("kfm-run-" + start.run_id + ".node-" +
+                             otel::ToHex(start.run_context.span_id) + kJournalSuffix);
   journal.run_id_ = start.run_id;
   std::error_code ec;
   std::filesystem::create_directories(journal.path_.parent_path(), ec);
@@ -265,6 +565,7 @@ Result<RunJournal> RunJournal::Open(const std::filesystem::path& home,
     return Status::IoError("cannot truncate " + journal.path_.string() + ": " + Errno());
   }
   nlohmann::json header = {{"kfm_run_journal", 1},
+                           {"scope", start.scope == JournalScope::kRun ? "run" : "node"},
                            {"run_id", start.run_id},
                            {"pipeline", start.pipeline},
                            {"service", start.service},
@@ -275,7 +576,29 @@ Result<RunJournal> RunJournal::Open(const std::filesystem::path& home,
                            {"pid", static_cast<int64_t>(::getpid())}};
   if (start.parent_span_id) header["parent_span_id"] = otel::ToHex(*start.parent_span_id);
   if (Status s = WriteLine(journal.fd_, journal.path_, header.dump()); !s.ok()) return s;
+  journal.last_heartbeat_ns_ = SteadyNs();
   return journal;
+}
+
+Status RunJournal::NodeStarted(const NodeAttemptStart& start) {
+  if (fd_ < 0) return Status::Ok();
+  nlohmann::json started = {{"node", start.node},
+                            {"trace_id", otel::ToHex(start.context.trace_id)},
+                            {"span_id", otel::ToHex(start.context.span_id)},
+                            {"attempt", start.attempt},
+                            {"node_start_unix_ns", start.node_start_unix_ns},
+                            {"attempt_start_unix_ns", start.attempt_start_unix_ns},
+                            {"pid", static_cast<int64_t>(start.pid)},
+                            {"domain", start.domain},
+                            {"pipeline_kind", start.pipeline_kind},
+                            {"region", start.region},
+                            {"command", otel::RedactCommand(start.command)},
+                            {"production", start.production},
+                            {"sample_interval_ms", start.sample_interval_ms}};
+  // Not yet reaped, so the pid is still the node's (a zombie at worst).
+  if (auto stat = ReadProcStat(start.pid)) started["pid_start_ticks"] = stat->start_ticks;
+  last_heartbeat_ns_ = SteadyNs();
+  return WriteLine(fd_, path_, nlohmann::json{{"started", std::move(started)}}.dump());
 }
 
 Status RunJournal::Record(const NodeRunResult& node) {
@@ -284,8 +607,17 @@ Status RunJournal::Record(const NodeRunResult& node) {
   if (node.carbon.summary.table && node.carbon.summary.table->meta.id != "none") {
     carbon::MergeIntoRunDocument(carbon, run_id_, node.carbon);
   }
+  last_heartbeat_ns_ = SteadyNs();
   return WriteLine(fd_, path_,
                    nlohmann::json{{"energy", node.energy_record}, {"carbon", carbon}}.dump());
+}
+
+void RunJournal::Heartbeat() {
+  if (fd_ < 0) return;
+  const int64_t now = SteadyNs();
+  if (now - last_heartbeat_ns_ < 1000000000LL) return;
+  last_heartbeat_ns_ = now;
+  (void)::futimens(fd_, nullptr);  // a touch that fails costs only the estimate of the end
 }
 
 void RunJournal::Finish() {
@@ -293,6 +625,23 @@ void RunJournal::Finish() {
   ::unlink(path_.c_str());
   ::close(fd_);
   fd_ = -1;
+}
+
+std::optional<uint64_t> ProcessStartTicks(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  auto stat = ReadProcStat(pid);
+  if (!stat) return std::nullopt;
+  return stat->start_ticks;
+}
+
+OrphanState DescribeOrphan(pid_t pid, std::optional<uint64_t> start_ticks) {
+  if (pid <= 0) return OrphanState::kUnknown;
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return OrphanState::kEnded;
+  const auto stat = ReadProcStat(pid);
+  if (!stat) return OrphanState::kUnknown;  // alive but /proc hides it (hidepid)
+  if (start_ticks && stat->start_ticks != *start_ticks) return OrphanState::kReused;
+  if (stat->state == 'Z' || stat->state == 'X') return OrphanState::kEnded;
+  return start_ticks ? OrphanState::kRunning : OrphanState::kUnknown;
 }
 
 std::vector<std::string> RecoverUnfinishedRuns(const std::filesystem::path& home) {
@@ -304,8 +653,6 @@ std::vector<std::string> RecoverUnfinishedRuns(const std::filesystem::path& home
     const auto& path = entry.path();
     const std::string name = path.filename().string();
     if (name.rfind("kfm-run-", 0) != 0 || !name.ends_with(kJournalSuffix)) continue;
-    const std::string run_id = name.substr(8, name.size() - 8 - (sizeof(kJournalSuffix) - 1));
-    if (!otel::CheckPathComponent("run id", run_id).ok()) continue;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
     // A live runner holds the lock; a dead one's lock went with it.
@@ -320,29 +667,7 @@ std::vector<std::string> RecoverUnfinishedRuns(const std::filesystem::path& home
       ::close(fd);
       continue;
     }
-    auto journal = ReadJournal(path);
-    if (!journal.ok()) {
-      const auto aside = path.string() + ".corrupt";
-      std::filesystem::rename(path, aside, ec);
-      lines.push_back("run " + run_id + " was not finished and its journal is damaged (" +
-                      journal.status().message() + "); kept as " + aside);
-      ::close(fd);
-      continue;
-    }
-    std::vector<std::string> problems;
-    const int added = MergeDocuments(home, run_id, *journal, problems);
-    int64_t end_ns = ModifiedUnixNs(path);
-    const Status span = AppendAbortedRunSpan(home, run_id, *journal, end_ns);
-    if (!span.ok()) problems.push_back("aborted run span not written: " + span.message());
-    if (problems.empty()) ::unlink(path.c_str());
-    std::string line = "run " + run_id + " was not finished (its runner, pid " +
-                       std::to_string(Integer(journal->start, "pid")) +
-                       ", stopped without closing it): marked aborted with the " +
-                       std::to_string(journal->nodes.size()) + " node(s) it recorded";
-    if (added > 0) line += ", " + std::to_string(added) + " of them added to its documents";
-    if (journal->torn_lines > 0) line += "; a record cut short by the stop was left out";
-    lines.push_back(line);
-    for (const auto& problem : problems) lines.push_back("run " + run_id + ": " + problem);
+    for (auto& line : RecoverJournal(home, path)) lines.push_back(std::move(line));
     ::close(fd);
   }
   return lines;

@@ -2,7 +2,9 @@
 // the next `kfm-energy run` or `pipeline run` with the same KFM_HOME finds the unfinished run
 // by its journal (src/pipeline/run_journal.h), adds the node records its documents lacked
 // (they are rewritten at most once a second), closes it with an `etl.run` span marked
-// aborted, and every file still validates. A live runner's journal is left alone.
+// aborted, and every file still validates. A node that was running at the kill gets an ERROR
+// span in the run's trace that says it was not measured, and its process is reported, not
+// stopped. A live runner's journal is left alone.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -49,7 +51,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>
 }
 
 struct SpanLine {
-  std::string name, span_id, parent;
+  std::string name, trace_id, span_id, parent, message;
   int status = 0;
   std::map<std::string, nlohmann::json> attrs;
 };
@@ -62,9 +64,11 @@ std::vector<SpanLine> ReadSpanLines(const std::string& file) {
         for (const auto& s : ss["spans"]) {
           SpanLine span;
           span.name = s["name"];
+          span.trace_id = s["traceId"];
           span.span_id = s["spanId"];
           span.parent = s.value("parentSpanId", "");
           span.status = s.contains("status") ? s["status"].value("code", 0) : 0;
+          span.message = s.contains("status") ? s["status"].value("message", "") : "";
           for (const auto& a : s["attributes"]) span.attrs[a["key"]] = a["value"];
           spans.push_back(span);
         }
@@ -115,19 +119,24 @@ class FaultRunnerSigkillTest : public ::testing::Test {
 
 TEST_F(FaultRunnerSigkillTest, NextStartMarksTheRunAbortedAndKeepsEveryRecordedNode) {
   // Three quick nodes finish together (their documents wait for the once-a-second rewrite),
-  // then a slow one is running when the runner is killed.
+  // then a slow one is running when the runner is killed (the test stops it at the end).
   const std::string file = WritePipeline(
       "pipeline: killed\n"
       "nodes:\n"
       "  a: {run: [/bin/true]}\n"
       "  b: {run: [/bin/true]}\n"
       "  c: {run: [/bin/true]}\n"
-      "  slow: {needs: [a, b, c], run: [/bin/sleep, '3']}\n");
+      "  slow: {needs: [a, b, c], run: [/bin/sleep, '20']}\n");
   const pid_t runner = Spawn({kBinary, "pipeline", "run", "-q", "--jobs", "3", file},
                              IsolatedRunEnv(Home(), "kill-1"));
-  // Killed as soon as all three quick spans are on disk: before their documents' rewrite.
+  // Killed as soon as all three quick spans are on disk and the slow node has started (the
+  // journal names it): before the quick nodes' documents are rewritten.
   ASSERT_TRUE(WaitFor(
-      [&] { return fs::exists(Spans("kill-1")) && ReadSpanLines(Spans("kill-1")).size() >= 3; },
+      [&] {
+        return fs::exists(Spans("kill-1")) && ReadSpanLines(Spans("kill-1")).size() >= 3 &&
+               fs::exists(Journal("kill-1")) &&
+               ReadFile(Journal("kill-1")).find("\"node\":\"slow\"") != std::string::npos;
+      },
       std::chrono::seconds(20)));
   ::kill(runner, SIGKILL);
   int status = 0;
@@ -142,6 +151,9 @@ TEST_F(FaultRunnerSigkillTest, NextStartMarksTheRunAbortedAndKeepsEveryRecordedN
                                IsolatedRunEnv(Home(), "next-1"));
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_NE(next.err.find("run kill-1 was not finished"), std::string::npos) << next.err;
+  EXPECT_NE(next.err.find("node slow was running when its runner stopped"), std::string::npos)
+      << next.err;
+  EXPECT_NE(next.err.find("is still running, unsupervised"), std::string::npos) << next.err;
   EXPECT_FALSE(fs::exists(Journal("kill-1")));
 
   const auto after = ReadSpanLines(Spans("kill-1"));
@@ -155,20 +167,60 @@ TEST_F(FaultRunnerSigkillTest, NextStartMarksTheRunAbortedAndKeepsEveryRecordedN
     EXPECT_EQ(span.attrs.at("kfm.run.aborted")["boolValue"], true);
     EXPECT_EQ(span.attrs.at("cicd.pipeline.result")["stringValue"], "error");
     EXPECT_EQ(span.attrs.at("kfm.nodes.recorded")["intValue"], "3");
+    EXPECT_EQ(span.attrs.at("kfm.nodes.unfinished")["intValue"], "1");
   }
   ASSERT_EQ(run_spans, 1);
-  std::set<std::string> node_span_ids;
+  std::string trace_id;
   for (const auto& span : after) {
+    if (span.name == "etl.run") trace_id = span.trace_id;
+  }
+  std::set<std::string> node_span_ids, finished_span_ids;
+  pid_t orphan = -1;
+  for (const auto& span : after) {
+    EXPECT_EQ(span.trace_id, trace_id) << span.name << " is in the run's trace";
     if (span.name == "etl.run") continue;
     EXPECT_EQ(span.parent, run_span_id) << span.name << " belongs to the recovered run";
     node_span_ids.insert(span.span_id);
+    if (span.name != "etl.node.slow") {
+      EXPECT_EQ(span.status, 0) << span.name << " finished before the kill";
+      finished_span_ids.insert(span.span_id);
+      continue;
+    }
+    // The node running at the kill: an honest span, ERROR, no measured energy.
+    EXPECT_EQ(span.status, 2);
+    EXPECT_NE(span.message.find("killed while this node ran"), std::string::npos) << span.message;
+    EXPECT_NE(span.message.find("not measured"), std::string::npos) << span.message;
+    EXPECT_EQ(span.attrs.at("energy.cpu_method")["stringValue"], "none");
+    EXPECT_EQ(span.attrs.at("kfm.node.measured")["boolValue"], false);
+    EXPECT_EQ(span.attrs.at("kfm.node.process")["stringValue"], "running");
+    EXPECT_EQ(span.attrs.count("process.exit.code"), 0u);
+    orphan =
+        static_cast<pid_t>(std::stol(span.attrs.at("kfm.node.pid")["intValue"].get<std::string>()));
   }
-  EXPECT_EQ(node_span_ids.size(), 3u);
-  // Every node span written has its energy and carbon record, exactly once.
+  EXPECT_EQ(node_span_ids.size(), 4u);
+  EXPECT_EQ(finished_span_ids.size(), 3u);
+  // Every node span written has its energy record, exactly once; carbon for the measured ones.
   EXPECT_EQ(DocumentSpanIds(Energy("kill-1")), node_span_ids);
-  EXPECT_EQ(DocumentSpanIds(Carbon("kill-1")), node_span_ids);
+  EXPECT_EQ(DocumentSpanIds(Carbon("kill-1")), finished_span_ids);
   const auto energy_doc = nlohmann::json::parse(ReadFile(Energy("kill-1")));
-  EXPECT_EQ(energy_doc["nodes"].size(), 3u);
+  EXPECT_EQ(energy_doc["nodes"].size(), 4u);
+  for (const auto& record : energy_doc["nodes"]) {
+    if (record["node"] != "slow") continue;
+    EXPECT_EQ(record["status"], "error");
+    EXPECT_FALSE(record.contains("exit_code")) << "its exit status is unknown";
+    EXPECT_EQ(record["cpu"]["method"], "none");
+  }
+
+  // The history lists the recovered run with all four nodes, the unfinished one failed.
+  const auto shown = RunCommand(
+      {kBinary, "runs", "show", "kill-1", "--json", "--history", Home() + "/history.sqlite"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const auto history = nlohmann::json::parse(shown.out);
+  std::map<std::string, std::string> statuses;
+  for (const auto& node : history["nodes"]) statuses[node["node"]] = node["status"];
+  EXPECT_EQ(statuses.size(), 4u) << shown.out;
+  EXPECT_EQ(statuses["slow"], "failed") << shown.out;
+  EXPECT_EQ(statuses["a"], "ok") << shown.out;
 
   const auto valid =
       RunCommand({kBinary, "validate", Spans("kill-1"), Energy("kill-1"), Carbon("kill-1")});
@@ -182,7 +234,62 @@ TEST_F(FaultRunnerSigkillTest, NextStartMarksTheRunAbortedAndKeepsEveryRecordedN
   int closed = 0;
   for (const auto& span : ReadSpanLines(Spans("kill-1"))) closed += span.name == "etl.run";
   EXPECT_EQ(closed, 1);
-  std::this_thread::sleep_for(std::chrono::seconds(3));  // the orphaned sleep ends by itself
+  // The orphaned node was left running; the test stops it (checked to be the sleep first).
+  ASSERT_GT(orphan, 0);
+  if (ReadFile("/proc/" + std::to_string(orphan) + "/cmdline").find("/bin/sleep") == 0)
+    ::kill(orphan, SIGKILL);
+}
+
+TEST_F(FaultRunnerSigkillTest, AKilledOneNodeRunLeavesItsNodeToTheNextStart) {
+  // `kfm-energy run` keeps a journal of its one node: killed while the node sleeps, the next
+  // start writes the node's span (ERROR, not measured) and its energy record; no etl.run.
+  const pid_t runner = Spawn({kBinary, "run", "-q", "--node", "sleeper", "--", "/bin/sleep", "20"},
+                             IsolatedRunEnv(Home(), "single-1"));
+  const std::string runs = Home() + "/telemetry/runs";
+  std::string journal;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        if (!fs::is_directory(runs)) return false;
+        for (const auto& entry : fs::directory_iterator(runs)) {
+          const std::string name = entry.path().filename().string();
+          if (name.rfind("kfm-run-single-1.node-", 0) == 0 &&
+              ReadFile(entry.path().string()).find("\"started\"") != std::string::npos) {
+            journal = entry.path().string();
+            return true;
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(20)));
+  ::kill(runner, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(runner, &status, 0), runner);
+  EXPECT_FALSE(fs::exists(Spans("single-1"))) << "the dead run wrote no span of its own";
+
+  const auto next = RunCommand({kBinary, "run", "-q", "--node", "next", "--", "/bin/true"},
+                               IsolatedRunEnv(Home(), "single-2"));
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_NE(next.err.find("node sleeper was running when its runner stopped"), std::string::npos)
+      << next.err;
+  EXPECT_FALSE(fs::exists(journal));
+  const auto spans = ReadSpanLines(Spans("single-1"));
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].name, "etl.node.sleeper");
+  EXPECT_EQ(spans[0].status, 2);
+  EXPECT_EQ(spans[0].attrs.at("kfm.node.process")["stringValue"], "running");
+  EXPECT_EQ(DocumentSpanIds(Energy("single-1")), std::set<std::string>{spans[0].span_id});
+  const auto valid = RunCommand({kBinary, "validate", Spans("single-1"), Energy("single-1")});
+  EXPECT_EQ(valid.exit_code, 0) << valid.out << valid.err;
+  const auto shown = RunCommand(
+      {kBinary, "runs", "show", "single-1", "--json", "--history", Home() + "/history.sqlite"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const auto history = nlohmann::json::parse(shown.out);
+  ASSERT_EQ(history["nodes"].size(), 1u) << shown.out;
+  EXPECT_EQ(history["nodes"][0]["status"], "failed");
+  const auto orphan = static_cast<pid_t>(
+      std::stol(spans[0].attrs.at("kfm.node.pid")["intValue"].get<std::string>()));
+  if (ReadFile("/proc/" + std::to_string(orphan) + "/cmdline").find("/bin/sleep") == 0)
+    ::kill(orphan, SIGKILL);
 }
 
 TEST_F(FaultRunnerSigkillTest, ALiveRunnersJournalIsLeftAlone) {
