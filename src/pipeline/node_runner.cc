@@ -6,12 +6,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <mutex>
 #include <sstream>
 #include <system_error>
 #include <thread>
 
+#include "meter/wall_clock.h"
 #include "otel/batch_span_processor.h"
 #include "otel/bundle.h"
 #include "otel/otlp_exporter.h"
@@ -112,9 +112,7 @@ NodeRunResult RunNode(const NodeRunRequest& request, meter::Sampler& sampler,
 
   // The node's journal: a `kfm-energy run` killed outright leaves the node's start behind, so
   // the next start writes its span (ERROR, not measured) instead of losing it.
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  const int64_t start_unix_ns = static_cast<int64_t>(now.tv_sec) * 1000000000LL + now.tv_nsec;
+  const int64_t start_unix_ns = meter::UnixNanosNow();  // the span's timeline (wall_clock.h)
   RunJournalStart journal_start;
   journal_start.run_id = meta.run_id;
   journal_start.service = request.service_name;

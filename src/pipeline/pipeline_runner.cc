@@ -15,6 +15,7 @@
 
 #include "meter/cpu_accounting.h"
 #include "meter/sampler.h"
+#include "meter/wall_clock.h"
 #include "otel/bundle.h"
 #include "otel/otlp_proto.h"
 #include "pipeline/run_journal.h"
@@ -28,20 +29,6 @@ namespace kfm::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The wall clock, read once per span start. Every later time of the span is that start plus
-// monotonic (steady_clock) elapsed time, as the OpenTelemetry C++ SDK does, so a wall-clock
-// step during a run neither stretches, shrinks nor reverses a duration.
-int64_t NowUnixNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-// `start_unix_ns` (a wall-clock reading taken at `start`) plus the monotonic time since.
-int64_t WallAt(int64_t start_unix_ns, Clock::time_point start, Clock::time_point now) {
-  return start_unix_ns + std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
-}
 
 std::string Clock24() {
   const time_t now = std::time(nullptr);
@@ -78,10 +65,9 @@ struct Node {
   int sampler_node = -1;
   pid_t pid = -1;
   int attempts = 0;
-  Clock::time_point first_start;    // the first attempt's start: the node's wall-clock anchor
-  int64_t first_start_unix_ns = 0;  // read from the wall clock once, at the first attempt
+  int64_t first_start_unix_ns = 0;  // the first attempt's start: the node span's
   Clock::time_point attempt_start;
-  int64_t attempt_start_unix_ns = 0;          // first_start_unix_ns + monotonic time since
+  int64_t attempt_start_unix_ns = 0;
   std::optional<Clock::time_point> deadline;  // the timeout
   std::optional<Clock::time_point> term_sent;
   bool timed_out = false;
@@ -206,12 +192,10 @@ void Runner::Start(size_t index) {
   }
   if (node.sampler_node >= 0 && node.attempts == 1) sampler_->NodeStarting(node.sampler_node);
   node.attempt_start = Clock::now();
-  if (node.attempts == 1) {
-    node.first_start = node.attempt_start;
-    node.first_start_unix_ns = NowUnixNs();
-  }
-  node.attempt_start_unix_ns =
-      WallAt(node.first_start_unix_ns, node.first_start, node.attempt_start);
+  // Times on the process's one timeline (meter/wall_clock.h): the wall clock read once, then
+  // steady_clock, as the node spans' own, so a clock step never moves them apart.
+  node.attempt_start_unix_ns = meter::UnixNanos(node.attempt_start);
+  if (node.attempts == 1) node.first_start_unix_ns = node.attempt_start_unix_ns;
   node.timed_out = false;
   node.term_sent.reset();
   node.deadline.reset();
@@ -263,8 +247,7 @@ void Runner::AttemptEnded(size_t index, int exit_code, int signal) {
   const auto ended = Clock::now();
   const double seconds = std::chrono::duration<double>(ended - node.attempt_start).count();
   const bool ok = exit_code == 0 && signal == 0 && !node.timed_out && node.reason.empty();
-  otel::SpanEvent event{
-      "kfm.node.attempt", WallAt(node.first_start_unix_ns, node.first_start, ended), {}};
+  otel::SpanEvent event{"kfm.node.attempt", meter::UnixNanos(ended), {}};
   event.attributes = {{"kfm.attempt", static_cast<int64_t>(node.attempts)},
                       {"kfm.attempt.duration_s", seconds},
                       {"kfm.attempt.result", std::string(ok ? "ok" : "failed")}};
@@ -519,9 +502,9 @@ PipelineResult Runner::Run() {
   sampler_ = std::make_unique<meter::Sampler>(std::move(sources), std::move(accounting),
                                               env_.meter.sample_interval);
   sampler_->Start();
-  // The run span's start is the one wall-clock reading; its end is start + monotonic elapsed.
-  const int64_t start_ns = NowUnixNs();
-  const Clock::time_point start_steady = Clock::now();
+  // The run span on the process's timeline (meter/wall_clock.h): its duration is monotonic
+  // whatever the wall clock does, and its node spans stay inside it.
+  const int64_t start_ns = meter::UnixNanosNow();
   RunJournalStart journal_start{env_.run_id,  spec_.name,   service, env_.hostname,
                                 run_context_, std::nullopt, start_ns};
   if (env_.parent) journal_start.parent_span_id = env_.parent->span_id;
@@ -552,7 +535,7 @@ PipelineResult Runner::Run() {
     Live();
   }
   FlushDocuments(/*force=*/true);
-  const int64_t end_ns = WallAt(start_ns, start_steady, Clock::now());
+  const int64_t end_ns = meter::UnixNanosNow();
   const auto measured = sampler_->MeasuredJoules();
   const auto unattributed = sampler_->UnattributedJoules();
   const auto channels = sampler_->Channels();

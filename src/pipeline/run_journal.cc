@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "carbon/node_carbon.h"
+#include "meter/wall_clock.h"
 #include "otel/bundle.h"
 #include "otel/otlp_proto.h"
 #include "otel/redact.h"
@@ -425,6 +426,16 @@ int64_t ModifiedUnixNs(const std::filesystem::path& path) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
 }
 
+// Sets the journal's mtime to now on the process's timeline (meter/wall_clock.h), the one its
+// spans use, so the end recovery reads from it agrees with their starts even after a wall-clock
+// step. A touch that fails costs only the estimate of the end.
+void TouchOnTimeline(int fd) {
+  const int64_t now = meter::UnixNanosNow();
+  const timespec times[2] = {{0, UTIME_OMIT},
+                             {static_cast<time_t>(now / 1000000000LL), now % 1000000000LL}};
+  (void)::futimens(fd, times);
+}
+
 int64_t SteadyNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -455,7 +466,8 @@ std::vector<std::string> RecoverJournal(const std::filesystem::path& home,
   }
   const JournalScope scope =
       Text(journal->start, "scope") == "node" ? JournalScope::kNode : JournalScope::kRun;
-  const int64_t end_ns = ModifiedUnixNs(path);  // the runner's last sign of life
+  // The runner's last sign of life, on its spans' timeline (TouchOnTimeline).
+  const int64_t end_ns = ModifiedUnixNs(path);
   const auto unfinished = UnfinishedNodes(home, run_id, *journal, scope, end_ns);
   std::vector<nlohmann::json> unfinished_records;
   std::vector<otel::SpanData> spans;
@@ -576,6 +588,7 @@ Result<RunJournal> RunJournal::Open(const std::filesystem::path& home,
                            {"pid", static_cast<int64_t>(::getpid())}};
   if (start.parent_span_id) header["parent_span_id"] = otel::ToHex(*start.parent_span_id);
   if (Status s = WriteLine(journal.fd_, journal.path_, header.dump()); !s.ok()) return s;
+  TouchOnTimeline(journal.fd_);
   journal.last_heartbeat_ns_ = SteadyNs();
   return journal;
 }
@@ -597,8 +610,10 @@ Status RunJournal::NodeStarted(const NodeAttemptStart& start) {
                             {"sample_interval_ms", start.sample_interval_ms}};
   // Not yet reaped, so the pid is still the node's (a zombie at worst).
   if (auto stat = ReadProcStat(start.pid)) started["pid_start_ticks"] = stat->start_ticks;
+  Status written = WriteLine(fd_, path_, nlohmann::json{{"started", std::move(started)}}.dump());
+  TouchOnTimeline(fd_);
   last_heartbeat_ns_ = SteadyNs();
-  return WriteLine(fd_, path_, nlohmann::json{{"started", std::move(started)}}.dump());
+  return written;
 }
 
 Status RunJournal::Record(const NodeRunResult& node) {
@@ -607,9 +622,11 @@ Status RunJournal::Record(const NodeRunResult& node) {
   if (node.carbon.summary.table && node.carbon.summary.table->meta.id != "none") {
     carbon::MergeIntoRunDocument(carbon, run_id_, node.carbon);
   }
+  Status written = WriteLine(
+      fd_, path_, nlohmann::json{{"energy", node.energy_record}, {"carbon", carbon}}.dump());
+  TouchOnTimeline(fd_);
   last_heartbeat_ns_ = SteadyNs();
-  return WriteLine(fd_, path_,
-                   nlohmann::json{{"energy", node.energy_record}, {"carbon", carbon}}.dump());
+  return written;
 }
 
 void RunJournal::Heartbeat() {
@@ -617,7 +634,7 @@ void RunJournal::Heartbeat() {
   const int64_t now = SteadyNs();
   if (now - last_heartbeat_ns_ < 1000000000LL) return;
   last_heartbeat_ns_ = now;
-  (void)::futimens(fd_, nullptr);  // a touch that fails costs only the estimate of the end
+  TouchOnTimeline(fd_);
 }
 
 void RunJournal::Finish() {

@@ -53,6 +53,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>
 struct SpanLine {
   std::string name, trace_id, span_id, parent, message;
   int status = 0;
+  double seconds = 0;  // end - start
   std::map<std::string, nlohmann::json> attrs;
 };
 
@@ -65,6 +66,10 @@ std::vector<SpanLine> ReadSpanLines(const std::string& file) {
           SpanLine span;
           span.name = s["name"];
           span.trace_id = s["traceId"];
+          span.seconds =
+              static_cast<double>(std::stoll(s["endTimeUnixNano"].get<std::string>()) -
+                                  std::stoll(s["startTimeUnixNano"].get<std::string>())) /
+              1e9;
           span.span_id = s["spanId"];
           span.parent = s.value("parentSpanId", "");
           span.status = s.contains("status") ? s["status"].value("code", 0) : 0;
@@ -261,9 +266,14 @@ TEST_F(FaultRunnerSigkillTest, AKilledOneNodeRunLeavesItsNodeToTheNextStart) {
         return false;
       },
       std::chrono::seconds(20)));
+  // Alive for 2.5 s more: its heartbeat (once a second) is what dates the recovered end.
+  const auto started = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   ::kill(runner, SIGKILL);
   int status = 0;
   ASSERT_EQ(::waitpid(runner, &status, 0), runner);
+  const double lived =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_FALSE(fs::exists(Spans("single-1"))) << "the dead run wrote no span of its own";
 
   const auto next = RunCommand({kBinary, "run", "-q", "--node", "next", "--", "/bin/true"},
@@ -277,6 +287,10 @@ TEST_F(FaultRunnerSigkillTest, AKilledOneNodeRunLeavesItsNodeToTheNextStart) {
   EXPECT_EQ(spans[0].name, "etl.node.sleeper");
   EXPECT_EQ(spans[0].status, 2);
   EXPECT_EQ(spans[0].attrs.at("kfm.node.process")["stringValue"], "running");
+  EXPECT_GE(spans[0].seconds, 1.0) << "ends at the last heartbeat, not at the start";
+  EXPECT_LE(spans[0].seconds, lived + 0.5) << "never after the kill";
+  EXPECT_NEAR(spans[0].attrs.at("timing.duration_s")["doubleValue"].get<double>(), spans[0].seconds,
+              1e-6);
   EXPECT_EQ(DocumentSpanIds(Energy("single-1")), std::set<std::string>{spans[0].span_id});
   const auto valid = RunCommand({kBinary, "validate", Spans("single-1"), Energy("single-1")});
   EXPECT_EQ(valid.exit_code, 0) << valid.out << valid.err;
