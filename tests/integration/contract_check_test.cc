@@ -5,13 +5,13 @@
 // HRRR GRIB2 file and the shipped USGS samples.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "example_pipeline.h"
 #include "span_files.h"
 #include "subprocess.h"
 
@@ -19,43 +19,18 @@ namespace kfm::testing {
 namespace {
 
 const std::string kBinary = KFM_BINARY;
-const std::string kSourceDir = KFM_SOURCE_DIR;
 const std::string kRunId = "contract-1";
 
 using nlohmann::json;
-
-// The example pipeline file with its sample input paths made absolute (the HRRR one pointing
-// at a generated file), so that it runs from any directory.
-std::string ExamplePipelineFor(const std::string& hrrr_dir) {
-  std::string yaml = ReadFile(kSourceDir + "/examples/nightly/pipeline.yaml");
-  auto replace = [&yaml](const std::string& from, const std::string& to) {
-    const std::size_t at = yaml.find(from);
-    EXPECT_NE(at, std::string::npos) << "examples/nightly/pipeline.yaml no longer names " << from;
-    if (at != std::string::npos) yaml.replace(at, from.size(), to);
-  };
-  replace("examples/nightly/data/hrrr", hrrr_dir);
-  replace("examples/nightly/data/usgs", kSourceDir + "/examples/nightly/data/usgs");
-  return yaml;
-}
 
 class ContractCheckTest : public ::testing::Test {
  protected:
   // Runs the example pipeline once per test process (ctest runs each test in its own).
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    const std::string hrrr = dir_->path() + "/hrrr";
-    std::filesystem::create_directories(hrrr);
-    auto grib = RunCommand({KFM_MAKE_HRRR_GRIB, hrrr + "/hrrr.t00z.wrfsfcf06.grib2", "--date",
-                            "20261125", "--hour", "00", "--fcst", "06"});
-    ASSERT_EQ(grib.exit_code, 0) << grib.err;
-    const std::string pipeline = dir_->path() + "/pipeline.yaml";
-    WriteFile(pipeline, ExamplePipelineFor(hrrr));
-    const std::string path = std::filesystem::path(KFM_HRRR_INGEST).parent_path().string() + ":" +
-                             std::filesystem::path(KFM_USGS_GAUGES).parent_path().string() + ":" +
-                             std::filesystem::path(kBinary).parent_path().string() + ":" +
-                             (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
-    auto run = RunCommand({kBinary, "pipeline", "run", pipeline},
-                          IsolatedRunEnv(dir_->path() + "/home", kRunId, {"PATH=" + path}), 120);
+    auto run =
+        RunExamplePipeline({KFM_BINARY, KFM_HRRR_INGEST, KFM_USGS_GAUGES, KFM_MAKE_HRRR_GRIB},
+                           {.dir = dir_->path(), .home = dir_->path() + "/home", .run_id = kRunId});
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
   static void TearDownTestSuite() {

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "example_pipeline.h"
 #include "subprocess.h"
 
 namespace kfm::testing {
@@ -41,34 +42,20 @@ class LineageFormatsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    const std::string hrrr = dir_->path() + "/hrrr";
-    std::filesystem::create_directories(hrrr);
-    auto grib = RunCommand({KFM_MAKE_HRRR_GRIB, hrrr + "/hrrr.t00z.wrfsfcf06.grib2", "--date",
-                            "20261125", "--hour", "00", "--fcst", "06"});
-    ASSERT_EQ(grib.exit_code, 0) << grib.err;
     const std::string report = dir_->path() + "/report.sh";
     WriteFile(report, "printf '%s\\n' " +
                           ShellQuote("dataset " + kHostileName + " " + kHostileVersion + " " +
                                      kHostileUri + " " + kSha) +
                           " >> \"$KFM_NODE_REPORT\"\n");
-    std::string yaml = ReadFile(kSourceDir + "/examples/nightly/pipeline.yaml");
-    auto replace = [&yaml](const std::string& from, const std::string& to) {
-      const std::size_t at = yaml.find(from);
-      ASSERT_NE(at, std::string::npos) << "examples/nightly/pipeline.yaml no longer names " << from;
-      yaml.replace(at, from.size(), to);
-    };
-    replace("examples/nightly/data/hrrr", hrrr);
-    replace("examples/nightly/data/usgs", kSourceDir + "/examples/nightly/data/usgs");
-    yaml +=
-        "  publish:\n    needs: [hrrr_ingest, usgs_gauges]\n    run: [/bin/sh, " + report + "]\n";
-    const std::string pipeline = dir_->path() + "/pipeline.yaml";
-    WriteFile(pipeline, yaml);
-    const std::string path = std::filesystem::path(KFM_HRRR_INGEST).parent_path().string() + ":" +
-                             std::filesystem::path(KFM_USGS_GAUGES).parent_path().string() + ":" +
-                             std::filesystem::path(kBinary).parent_path().string() + ":" +
-                             (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
-    auto run = RunCommand({kBinary, "pipeline", "run", "-q", pipeline},
-                          IsolatedRunEnv(Home(), kRunId, {"PATH=" + path}), 180);
+    auto run = RunExamplePipeline(
+        {KFM_BINARY, KFM_HRRR_INGEST, KFM_USGS_GAUGES, KFM_MAKE_HRRR_GRIB},
+        {.dir = dir_->path(),
+         .home = Home(),
+         .run_id = kRunId,
+         .extra_nodes = "  publish:\n    needs: [hrrr_ingest, usgs_gauges]\n    run: [/bin/sh, " +
+                        report + "]\n",
+         .flags = {"-q"},
+         .timeout_s = 180});
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
   static void TearDownTestSuite() {
