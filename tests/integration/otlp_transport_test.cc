@@ -8,11 +8,9 @@
 #include <fcntl.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -190,15 +188,9 @@ class Receiver {
 
 // A loopback port that nothing listens on (bound, then released).
 int ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0) ADD_FAILURE() << "bind";
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  const int port = kfm::testing::FreeLoopbackPort();
+  if (port == 0) ADD_FAILURE() << "no free loopback port";
+  return port;
 }
 
 struct Sent {
