@@ -7,16 +7,9 @@
 # Usage: gate-report-mode.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd) source=$(cd "$2" && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/kfm-gate.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/examples"
-cp -r "$source/examples/nightly" "$work/examples/"
-sample="$work/examples/nightly/data/hrrr/hrrr.t00z.wrfsfcf06.grib2"
-mkdir -p "$(dirname "$sample")"
-"$build/tests/jobs/hrrr_ingest/kfm_make_hrrr_grib" "$sample" --date 20261125 --hour 00 --fcst 06 >/dev/null
-export PATH="$build/src/cli:$build/jobs/hrrr_ingest:$build/jobs/usgs_gauges:$PATH"
-export KFM_HOME="$work/kfm-data"
-unset OTEL_EXPORTER_OTLP_ENDPOINT KFM_REGION KFM_CARBON_TABLES TRACEPARENT || true
+# shellcheck source=tests/support/scratch-checkout.sh
+source "$source/tests/support/scratch-checkout.sh"
+kfm_scratch_checkout gate "$build" "$source"
 cd "$work"
 for i in 1 2 3 4 5 6; do
   KFM_RUN_ID="gate-night-$i" kfm-energy pipeline run -q examples/nightly/pipeline.yaml >/dev/null

@@ -6,20 +6,10 @@
 # Usage: run-guide.sh GUIDE.md BUILD_DIR SOURCE_DIR
 set -euo pipefail
 guide=$1 build=$(cd "$2" && pwd) source=$(cd "$3" && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/kfm-guide.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
 # The user's checkout, as far as the guide needs it: the example pipeline and its inputs.
-mkdir -p "$work/examples"
-cp -r "$source/examples/nightly" "$work/examples/"
-sample="$work/examples/nightly/data/hrrr/hrrr.t00z.wrfsfcf06.grib2"
-mkdir -p "$(dirname "$sample")"
-"$build/tests/jobs/hrrr_ingest/kfm_make_hrrr_grib" "$sample" --date 20261125 --hour 00 --fcst 06 >/dev/null
-
-export PATH="$build/src/cli:$build/jobs/hrrr_ingest:$build/jobs/usgs_gauges:$PATH"
-export KFM_HOME="$work/kfm-data"
-unset KFM_RUN_ID OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT \
-  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT KFM_REGION KFM_CARBON_TABLES TRACEPARENT || true
+# shellcheck source=tests/support/scratch-checkout.sh
+source "$source/tests/support/scratch-checkout.sh"
+kfm_scratch_checkout guide "$build" "$source"
 
 # Extract the blocks: one file per block, numbered, with the guide's line number.
 # Fences may be indented (a block inside a list item); the indent is removed.
