@@ -476,7 +476,10 @@ std::vector<std::string> RecoverJournal(const std::filesystem::path& home,
     spans.push_back(node.span);
   }
   std::vector<std::string> problems;
-  const int added = MergeDocuments(home, run_id, *journal, unfinished_records, problems);
+  // A pipeline's documents may lack finished nodes; a single node's were written with its span.
+  const int added = scope == JournalScope::kRun || !unfinished.empty()
+                        ? MergeDocuments(home, run_id, *journal, unfinished_records, problems)
+                        : 0;
   if (scope == JournalScope::kRun) {
     auto run_span = AbortedRunSpan(run_id, *journal, unfinished.size(), end_ns);
     if (run_span.ok()) {
@@ -504,9 +507,15 @@ std::vector<std::string> RecoverJournal(const std::filesystem::path& home,
            std::to_string(journal->nodes.size()) + " node(s) it recorded";
     if (added > 0) line += ", " + std::to_string(added) + " of them added to its documents";
   } else {
-    line = "run " + run_id + ": the `kfm-energy run` (pid " + runner + ") of node " +
-           (unfinished.empty() ? std::string("?") : unfinished.front().name) +
-           " stopped without finishing it";
+    line = "run " + run_id + ": a `kfm-energy run` (pid " + runner + ") stopped ";
+    if (journal->started.empty()) {
+      line += "before its node's start was recorded (no span can be written for it)";
+    } else if (unfinished.empty()) {
+      line += "after writing the span of node " + Text(journal->started.front(), "node") +
+              ": nothing was lost";
+    } else {
+      line += "while node " + unfinished.front().name + " ran";
+    }
   }
   if (journal->torn_lines > 0) line += "; a record cut short by the stop was left out";
   lines.push_back(line);
