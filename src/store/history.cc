@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <system_error>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 
@@ -66,6 +67,21 @@ constexpr std::string_view kRunColumns = R"sql(
 SELECT run_id, pipeline, pipeline_kind, hostname, start_unix_nano, end_unix_nano, ok,
   node_count, total_j, gco2e, modelled, has_run_span
 FROM runs WHERE start_unix_nano >= ?1 AND start_unix_nano < ?2)sql";
+
+// Text is bound without a copy (SQLITE_STATIC): a string must outlive the statement's step, so
+// no temporary one.
+template <typename Value>
+constexpr bool kBindsSafely =
+    !std::is_same_v<std::remove_cvref_t<Value>, std::string> || std::is_lvalue_reference_v<Value>;
+
+// Resets `s` and binds `values` to its parameters ?1, ?2, ... in order.
+template <typename... Values>
+void BindInOrder(Statement& s, Values&&... values) {
+  static_assert((kBindsSafely<Values> && ...), "a temporary string is gone before the step");
+  s.Reset();
+  int index = 0;
+  (s.Bind(++index, std::forward<Values>(values)), ...);
+}
 
 // How Nodes and Runs read their table: the same query shape over different columns.
 template <typename Record>
@@ -251,12 +267,8 @@ class Ingest {
   Result<IngestCounts> Commit(std::string_view source) {
     if (Status s = RefreshRuns(); !s.ok()) return s;
     Statement& log = statements_->log;
-    log.Reset();
-    log.Bind(1, source);
-    log.Bind(2, NowUnixNano());
-    log.Bind(3, counts_.lines);
-    log.Bind(4, counts_.new_spans());
-    log.Bind(5, counts_.duplicate_spans());
+    BindInOrder(log, source, NowUnixNano(), counts_.lines, counts_.new_spans(),
+                counts_.duplicate_spans());
     if (log.Step() != SQLITE_DONE) return Fail("cannot log the ingest");
     if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
       return Fail("cannot commit");
@@ -284,30 +296,11 @@ class Ingest {
 
   Status StoreNode(const NodeRecord& n) {
     Statement& s = insert_node_;
-    s.Reset();
-    s.Bind(1, std::string_view(n.trace_id));
-    s.Bind(2, std::string_view(n.span_id));
-    s.Bind(3, std::string_view(n.run_id));
-    s.Bind(4, std::string_view(n.pipeline));
-    s.Bind(5, std::string_view(n.node));
-    s.Bind(6, std::string_view(n.domain));
-    s.Bind(7, std::string_view(n.pipeline_kind));
-    s.Bind(8, std::string_view(n.hostname));
-    s.Bind(9, n.start_unix_nano);
-    s.Bind(10, n.end_unix_nano);
-    s.Bind(11, n.duration_s);
-    s.Bind(12, n.ok);
-    s.Bind(13, n.production);
-    s.Bind(14, n.total_j);
-    s.Bind(15, n.modelled);
-    s.Bind(16, n.records_out);
-    s.Bind(17, n.bytes_out);
-    s.Bind(18, n.gco2e);
-    s.Bind(19, n.intensity_gco2_per_kwh);
-    s.Bind(20, std::string_view(n.carbon_region));
-    s.Bind(21, std::string_view(n.carbon_resolution));
-    s.Bind(22, std::string_view(n.carbon_table_id));
-    s.Bind(23, std::string_view(n.carbon_table_version));
+    BindInOrder(s, n.trace_id, n.span_id, n.run_id, n.pipeline, n.node, n.domain, n.pipeline_kind,
+                n.hostname, n.start_unix_nano, n.end_unix_nano, n.duration_s, n.ok, n.production,
+                n.total_j, n.modelled, n.records_out, n.bytes_out, n.gco2e,
+                n.intensity_gco2_per_kwh, n.carbon_region, n.carbon_resolution, n.carbon_table_id,
+                n.carbon_table_version);
     if (s.Step() != SQLITE_DONE) return Fail("cannot store node span " + n.span_id);
     if (sqlite3_changes(db_) == 0) {
       ++counts_.duplicate_nodes;
@@ -315,18 +308,10 @@ class Ingest {
     }
     ++counts_.new_nodes;
     Statement& d = insert_device_;
-    d.Reset();
-    d.Bind(1, static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_)));
-    d.Bind(2, n.cpu_j);
-    d.Bind(3, std::string_view(n.cpu_method));
-    d.Bind(4, IsModelledMethod(n.cpu_method));
-    d.Bind(5, n.cpu_pkg_j);
-    d.Bind(6, n.dram_j);
-    d.Bind(7, std::string_view(n.dram_method));
-    d.Bind(8, IsModelledMethod(n.dram_method));
-    d.Bind(9, n.gpu_j);
-    d.Bind(10, std::string_view(n.gpu_method));
-    d.Bind(11, IsModelledMethod(n.gpu_method));
+    BindInOrder(d, static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_)), n.cpu_j, n.cpu_method,
+                IsModelledMethod(n.cpu_method), n.cpu_pkg_j, n.dram_j, n.dram_method,
+                IsModelledMethod(n.dram_method), n.gpu_j, n.gpu_method,
+                IsModelledMethod(n.gpu_method));
     if (d.Step() != SQLITE_DONE) return Fail("cannot store device energy of span " + n.span_id);
     Touch(n.run_id);
     return Status::Ok();
@@ -334,20 +319,9 @@ class Ingest {
 
   Status StoreRunSpan(const RunSpanRecord& r) {
     Statement& s = insert_run_span_;
-    s.Reset();
-    s.Bind(1, std::string_view(r.trace_id));
-    s.Bind(2, std::string_view(r.span_id));
-    s.Bind(3, std::string_view(r.run_id));
-    s.Bind(4, std::string_view(r.pipeline));
-    s.Bind(5, std::string_view(r.pipeline_kind));
-    s.Bind(6, std::string_view(r.hostname));
-    s.Bind(7, r.start_unix_nano);
-    s.Bind(8, r.end_unix_nano);
-    s.Bind(9, r.ok);
-    s.Bind(10, r.total_j);
-    s.Bind(11, r.gco2e);
-    s.Bind(12, r.modelled);
-    s.Bind(13, r.nodes_total);
+    BindInOrder(s, r.trace_id, r.span_id, r.run_id, r.pipeline, r.pipeline_kind, r.hostname,
+                r.start_unix_nano, r.end_unix_nano, r.ok, r.total_j, r.gco2e, r.modelled,
+                r.nodes_total);
     if (s.Step() != SQLITE_DONE) return Fail("cannot store run span " + r.span_id);
     if (sqlite3_changes(db_) == 0) {
       ++counts_.duplicate_runs;
@@ -373,8 +347,7 @@ class Ingest {
     for (const std::string& run_id : touched_) {
       RunRecord run;
       run.run_id = run_id;
-      aggregate.Reset();
-      aggregate.Bind(1, std::string_view(run_id));
+      BindInOrder(aggregate, run_id);
       if (aggregate.Step() != SQLITE_ROW) return Fail("cannot sum the nodes of run " + run_id);
       run.node_count = static_cast<int>(aggregate.Int(0));
       if (run.node_count > 0) {
@@ -384,16 +357,14 @@ class Ingest {
         run.total_j = aggregate.Real(4);
         run.gco2e = aggregate.Real(5);
         run.modelled = aggregate.Int(6) != 0;
-        first.Reset();
-        first.Bind(1, std::string_view(run_id));
+        BindInOrder(first, run_id);
         if (first.Step() == SQLITE_ROW) {
           run.pipeline = first.Text(0);
           run.pipeline_kind = first.Text(1);
           run.hostname = first.Text(2);
         }
       }
-      run_span.Reset();
-      run_span.Bind(1, std::string_view(run_id));
+      BindInOrder(run_span, run_id);
       if (run_span.Step() == SQLITE_ROW) {
         // A pipeline's own run span says what the run was; the nodes give the figures.
         run.has_run_span = true;
@@ -409,19 +380,9 @@ class Ingest {
         }
         run.modelled = run.modelled || run_span.Int(8) != 0;
       }
-      upsert.Reset();
-      upsert.Bind(1, std::string_view(run.run_id));
-      upsert.Bind(2, std::string_view(run.pipeline));
-      upsert.Bind(3, std::string_view(run.pipeline_kind));
-      upsert.Bind(4, std::string_view(run.hostname));
-      upsert.Bind(5, run.start_unix_nano);
-      upsert.Bind(6, run.end_unix_nano);
-      upsert.Bind(7, run.ok);
-      upsert.Bind(8, run.node_count);
-      upsert.Bind(9, run.total_j);
-      upsert.Bind(10, run.gco2e);
-      upsert.Bind(11, run.modelled);
-      upsert.Bind(12, run.has_run_span);
+      BindInOrder(upsert, run.run_id, run.pipeline, run.pipeline_kind, run.hostname,
+                  run.start_unix_nano, run.end_unix_nano, run.ok, run.node_count, run.total_j,
+                  run.gco2e, run.modelled, run.has_run_span);
       if (upsert.Step() != SQLITE_DONE) return Fail("cannot store run " + run_id);
     }
     // Cached statements must not keep a read snapshot open after the commit.

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "span_lines.h"
 #include "store/migrations.h"
@@ -86,6 +87,50 @@ TEST(History, StoresNodeSpansWithEveryFieldAndOrdersByEndTime) {
   EXPECT_EQ(b.node, "late");
   EXPECT_EQ(b.records_out, 10);
   EXPECT_FALSE(b.modelled);
+}
+
+// The columns no query reads back: the ingest log and each device's modelled flag.
+TEST(History, TheIngestLogAndTheDeviceModelledFlagsAreStoredInTheirColumns) {
+  kfm::testing::TempDir dir;
+  const auto path = DbIn(dir);
+  {
+    auto history = History::Open(path);
+    ASSERT_TRUE(history.ok()) << history.status().message();
+    TestNode modelled = Node("run-1", "00000000000000b1", "modelled", 1'700'000'100, 2.0, 0.002);
+    modelled.cpu_method = "model-ccf-default";  // the test lines give DRAM the CPU's method
+    modelled.gpu_method = "nvml";
+    TestNode measured = Node("run-1", "00000000000000b2", "measured", 1'700'000'200, 4.0, 0.004);
+    const std::string text =
+        NodeLine({modelled}) + "\n" + NodeLine({measured}) + "\n" + NodeLine({measured}) + "\n";
+    auto counts = history->IngestText(text, "source-x");
+    ASSERT_TRUE(counts.ok()) << counts.status().message();
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto rows = [db](const char* sql) {
+    std::vector<std::string> out;
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sql;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      std::string row;
+      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        row += (i > 0 ? "|" : "") + std::string(text != nullptr ? text : "NULL");
+      }
+      out.push_back(row);
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  };
+  // Three lines, two new node spans, one duplicate.
+  EXPECT_EQ(rows("SELECT source, lines, new_spans, duplicate_spans FROM ingest_log"),
+            (std::vector<std::string>{"source-x|3|2|1"}));
+  EXPECT_EQ(rows("SELECT n.node, d.cpu_method, d.cpu_modelled, d.dram_method, d.dram_modelled, "
+                 "d.gpu_method, d.gpu_modelled FROM nodes n JOIN device_energy d ON d.node_id = "
+                 "n.id ORDER BY n.node"),
+            (std::vector<std::string>{"measured|rapl|0|rapl|0|none|0",
+                                      "modelled|model-ccf-default|1|model-ccf-default|1|nvml|0"}));
+  sqlite3_close(db);
 }
 
 TEST(History, TheSameSpanTwiceIsStoredOnce) {
