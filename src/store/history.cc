@@ -301,12 +301,10 @@ class Ingest {
                 n.total_j, n.modelled, n.records_out, n.bytes_out, n.gco2e,
                 n.intensity_gco2_per_kwh, n.carbon_region, n.carbon_resolution, n.carbon_table_id,
                 n.carbon_table_version);
-    if (s.Step() != SQLITE_DONE) return Fail("cannot store node span " + n.span_id);
-    if (sqlite3_changes(db_) == 0) {
-      ++counts_.duplicate_nodes;
-      return Status::Ok();
-    }
-    ++counts_.new_nodes;
+    auto stored =
+        InsertOnce(s, "node span ", n.span_id, counts_.new_nodes, counts_.duplicate_nodes);
+    if (!stored.ok()) return stored.status();
+    if (!*stored) return Status::Ok();
     Statement& d = insert_device_;
     BindInOrder(d, static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_)), n.cpu_j, n.cpu_method,
                 IsModelledMethod(n.cpu_method), n.cpu_pkg_j, n.dram_j, n.dram_method,
@@ -322,14 +320,20 @@ class Ingest {
     BindInOrder(s, r.trace_id, r.span_id, r.run_id, r.pipeline, r.pipeline_kind, r.hostname,
                 r.start_unix_nano, r.end_unix_nano, r.ok, r.total_j, r.gco2e, r.modelled,
                 r.nodes_total);
-    if (s.Step() != SQLITE_DONE) return Fail("cannot store run span " + r.span_id);
-    if (sqlite3_changes(db_) == 0) {
-      ++counts_.duplicate_runs;
-      return Status::Ok();
-    }
-    ++counts_.new_runs;
-    Touch(r.run_id);
+    auto stored = InsertOnce(s, "run span ", r.span_id, counts_.new_runs, counts_.duplicate_runs);
+    if (!stored.ok()) return stored.status();
+    if (*stored) Touch(r.run_id);
     return Status::Ok();
+  }
+
+  // Steps `insert`, an INSERT ... ON CONFLICT DO NOTHING of the span `span_id` (a `kind`), and
+  // counts the span as new or as a duplicate; true when it stored a row.
+  Result<bool> InsertOnce(Statement& insert, const char* kind, const std::string& span_id,
+                          std::int64_t& new_count, std::int64_t& duplicate_count) {
+    if (insert.Step() != SQLITE_DONE) return Fail("cannot store " + (kind + span_id));
+    const bool stored = sqlite3_changes(db_) != 0;
+    ++(stored ? new_count : duplicate_count);
+    return stored;
   }
 
   void Touch(const std::string& run_id) {
