@@ -205,10 +205,12 @@ TEST_F(GateCommandTest, RegressionFailsAndWritesMarkdown) {
   auto report_only = Kfm({"gate", "--metric", "j_per_record", "--report-only"});
   EXPECT_EQ(report_only.exit_code, 0) << report_only.out;
   EXPECT_NE(report_only.out.find("REGRESSION"), std::string::npos);
-  // The same run against itself is not a regression: the previous night passes.
-  EXPECT_EQ(
-      Kfm({"gate", "--metric", "j_per_record", "--run", "night-4", "--min-runs", "4"}).exit_code,
-      0);
+  // The same work is not a regression: the previous night passes. Its joules are modelled from
+  // measured CPU time, which on a loaded (or sanitizer-built) machine jitters by tens of percent
+  // over four runs, so the allowance is wide; the candidate above is ten times over.
+  auto previous = Kfm({"gate", "--metric", "j_per_record", "--run", "night-4", "--min-runs", "4",
+                       "--threshold", "100%"});
+  EXPECT_EQ(previous.exit_code, 0) << previous.out;
 }
 
 TEST_F(GateCommandTest, WaiverAndExpiredWaiver) {
