@@ -1,15 +1,13 @@
 #include "file_server.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <thread>
+
+#include "subprocess.h"
 
 namespace kfm::testing {
 
@@ -24,33 +22,12 @@ FileServer::FileServer(const std::string& root, const std::vector<std::string>& 
   std::vector<std::string> argv = {KFM_NODE, KFM_HTTP_FILE_SERVER,    "--root", root,
                                    "--log",  dir_ + "/requests.jsonl"};
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    const int out = ::open(port_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out, 1);
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    ::execv(cargv[0], cargv.data());
-    ::_exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream in(port_file);
-    std::string line;
-    if (std::getline(in, line) && !line.empty()) {
-      port_ = std::atoi(line.c_str());
-      return;
-    }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      error_ = "the file server exited at start (is node installed?)";
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  error_ = "the file server did not start within 15 s";
+  pid_ = SpawnWithOutput(argv, port_file, /*and_stderr=*/false);
+  error_ = AwaitReadyLine(pid_, port_file, "the file server", std::chrono::seconds(15),
+                          std::chrono::milliseconds(10), [this](const std::string& line) {
+                            port_ = std::atoi(line.c_str());
+                            return true;
+                          });
 }
 
 FileServer::~FileServer() {
@@ -61,14 +38,7 @@ FileServer::~FileServer() {
   }
 }
 
-void FileServer::Stop() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-}
+void FileServer::Stop() { StopProcess(pid_); }
 
 std::string FileServer::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;

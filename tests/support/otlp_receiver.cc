@@ -1,8 +1,5 @@
 #include "otlp_receiver.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,7 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
+
+#include "subprocess.h"
 
 namespace kfm::testing {
 
@@ -27,37 +25,15 @@ OtlpReceiver::OtlpReceiver(const std::vector<std::string>& args, int http_port) 
       "node",        script, "--out", dir_ + "/out.jsonl", "--http-port", std::to_string(http_port),
       "--grpc-port", "0"};
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    const int out = ::open(ports.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out, 1);
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    ::execvp("node", cargv.data());
-    ::_exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream in(ports);
-    std::string line;
-    if (std::getline(in, line) && !line.empty()) {
-      const auto doc = nlohmann::json::parse(line, nullptr, false);
-      if (!doc.is_discarded()) {
-        http_port_ = doc.value("http", 0);
-        grpc_port_ = doc.value("grpc", 0);
-        return;
-      }
-    }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      error_ = "the receiver exited at start (is node installed?)";
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  error_ = "the receiver did not start within 20 s";
+  pid_ = SpawnWithOutput(argv, ports, /*and_stderr=*/false);
+  error_ = AwaitReadyLine(pid_, ports, "the receiver", std::chrono::seconds(20),
+                          std::chrono::milliseconds(20), [this](const std::string& line) {
+                            const auto doc = nlohmann::json::parse(line, nullptr, false);
+                            if (doc.is_discarded()) return false;
+                            http_port_ = doc.value("http", 0);
+                            grpc_port_ = doc.value("grpc", 0);
+                            return true;
+                          });
 }
 
 OtlpReceiver::~OtlpReceiver() {
@@ -68,14 +44,7 @@ OtlpReceiver::~OtlpReceiver() {
   }
 }
 
-void OtlpReceiver::Stop() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-}
+void OtlpReceiver::Stop() { StopProcess(pid_); }
 
 std::vector<nlohmann::json> OtlpReceiver::Accepted() const {
   std::vector<nlohmann::json> out;

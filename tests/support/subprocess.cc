@@ -124,24 +124,51 @@ int FreeLoopbackPort() {
   return bound ? ntohs(addr.sin_port) : 0;
 }
 
-BackgroundProcess::BackgroundProcess(std::vector<std::string> argv, const std::string& log) {
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+pid_t SpawnWithOutput(std::vector<std::string> argv, const std::string& out_file, bool and_stderr) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
-    ::dup2(out, 2);
+    if (and_stderr) ::dup2(out, 2);
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
     ::execvp(cargv[0], cargv.data());
     ::_exit(127);
   }
+  return pid;
 }
 
-BackgroundProcess::~BackgroundProcess() {
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+std::string AwaitReadyLine(pid_t& pid, const std::string& file, const std::string& name,
+                           std::chrono::milliseconds timeout, std::chrono::milliseconds poll,
+                           const std::function<bool(const std::string& line)>& ready) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(file);
+    std::string line;
+    if (std::getline(in, line) && !line.empty() && ready(line)) return "";
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      pid = -1;
+      return name + " exited at start (is node installed?)";
+    }
+    std::this_thread::sleep_for(poll);
+  }
+  return name + " did not start within " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) + " s";
 }
+
+void StopProcess(pid_t& pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  pid = -1;
+}
+
+BackgroundProcess::BackgroundProcess(std::vector<std::string> argv, const std::string& log)
+    : pid_(SpawnWithOutput(std::move(argv), log, /*and_stderr=*/true)) {}
+
+BackgroundProcess::~BackgroundProcess() { StopProcess(pid_); }
 
 }  // namespace kfm::testing

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,21 @@ void WriteFile(const std::string& path, const std::string& text);
 // A loopback TCP port free a moment ago (bound, then released), for a server a test starts;
 // 0 when none could be had, so the server fails to start and the test says so.
 int FreeLoopbackPort();
+
+// Starts argv (argv[0] looked up on PATH unless it is a path) with its stdout, and its stderr
+// too when `and_stderr`, in `out_file` (created or truncated). The child's pid; -1 when fork
+// failed.
+pid_t SpawnWithOutput(std::vector<std::string> argv, const std::string& out_file, bool and_stderr);
+
+// For a server `pid` that writes a line to `file` once it listens: waits up to `timeout`,
+// polling every `poll`, for a first line that `ready` accepts. "" when it came; otherwise why
+// not, naming the server `name` ("the receiver"), and `pid` is -1 when the server exited.
+std::string AwaitReadyLine(pid_t& pid, const std::string& file, const std::string& name,
+                           std::chrono::milliseconds timeout, std::chrono::milliseconds poll,
+                           const std::function<bool(const std::string& line)>& ready);
+
+// SIGTERM to `pid` and reaped, when it is a process (> 0); then -1.
+void StopProcess(pid_t& pid);
 
 // A server process (argv, stdout and stderr to `log`) for the object's lifetime; SIGTERM and
 // reaped when it goes.
