@@ -23,34 +23,14 @@ namespace {
 const std::string kBinary = KFM_BINARY;
 constexpr const char* kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
-struct Span {
-  int64_t start_ns = 0;
-  int64_t end_ns = 0;
-  double duration_s = -1;  // timing.duration_s, where the span has it
-  std::string parent;
-  std::string id;
-};
+using Span = FileSpan;
 
-std::map<std::string, Span> ReadSpans(const std::string& path) {
-  std::map<std::string, Span> spans;
-  for (const auto& request : ReadJsonLines(path)) {
-    for (const auto& rs : request["resourceSpans"]) {
-      for (const auto& ss : rs["scopeSpans"]) {
-        for (const auto& s : ss["spans"]) {
-          Span span;
-          span.start_ns = std::stoll(s["startTimeUnixNano"].get<std::string>());
-          span.end_ns = std::stoll(s["endTimeUnixNano"].get<std::string>());
-          span.parent = s.value("parentSpanId", "");
-          span.id = s["spanId"];
-          for (const auto& a : s["attributes"]) {
-            if (a["key"] == "timing.duration_s") span.duration_s = a["value"]["doubleValue"];
-          }
-          spans[s["name"]] = span;
-        }
-      }
-    }
-  }
-  return spans;
+std::map<std::string, Span> ReadSpans(const std::string& path) { return ReadSpansByName(path); }
+
+// timing.duration_s of a node span (-1 when the span has none).
+double DurationAttribute(const Span& span) {
+  const auto found = span.attrs.find("timing.duration_s");
+  return found == span.attrs.end() ? -1.0 : found->second.value("doubleValue", -1.0);
 }
 
 int64_t RealNowNs() {
@@ -93,11 +73,11 @@ class FaultClockTest : public ::testing::Test {
 };
 
 void ExpectMonotonicDuration(const Span& span, const std::string& name) {
-  const double seconds = static_cast<double>(span.end_ns - span.start_ns) / 1e9;
+  const double seconds = span.seconds();
   EXPECT_GT(seconds, 0.7) << name << ": the node slept 0.8 s";
   EXPECT_LT(seconds, 30.0) << name << ": stretched by the jump";
-  if (span.duration_s >= 0) {
-    EXPECT_NEAR(seconds, span.duration_s, 0.002) << name << ": end - start is the duration";
+  if (DurationAttribute(span) >= 0) {
+    EXPECT_NEAR(seconds, DurationAttribute(span), 0.002) << name << ": end - start is the duration";
   }
 }
 
@@ -116,13 +96,13 @@ TEST_F(FaultClockTest, BackwardJumpDuringRunNeitherShrinksNorReversesTheSpans) {
   const Span& node = spans["etl.node.jump"];
   ExpectMonotonicDuration(node, "etl.node.jump");
   // Timestamps are the wall clock's at the start: the real time of this test, not an hour off.
-  EXPECT_NEAR(static_cast<double>(node.start_ns - before) / 1e9, 0.0, 10.0);
+  EXPECT_NEAR(static_cast<double>(node.start - before) / 1e9, 0.0, 10.0);
 
   // The energy and carbon documents carry the same monotonic duration and valid files.
   const auto energy =
       nlohmann::json::parse(ReadFile(home() + "/telemetry/energy/kfm-run-clock-back.json"));
   ASSERT_EQ(energy["nodes"].size(), 1u);
-  EXPECT_NEAR(energy["nodes"][0]["duration_s"].get<double>(), node.duration_s, 0.002);
+  EXPECT_NEAR(energy["nodes"][0]["duration_s"].get<double>(), DurationAttribute(node), 0.002);
   auto validate =
       RunCommand({kBinary, "validate", home() + "/telemetry/otel/spans-kfm-run-clock-back.json",
                   home() + "/telemetry/energy/kfm-run-clock-back.json",
@@ -152,15 +132,15 @@ TEST_F(FaultClockTest, ForwardJumpInAPipelineKeepsNodesInOrderInsideTheRun) {
   const Span& second = spans["etl.node.second"];
   const Span& run = spans["etl.run"];
   ExpectMonotonicDuration(first, "etl.node.first");
-  EXPECT_GE(second.start_ns, first.end_ns) << "second starts after first ends";
-  EXPECT_LT(static_cast<double>(second.start_ns - first.end_ns) / 1e9, 10.0)
+  EXPECT_GE(second.start, first.end) << "second starts after first ends";
+  EXPECT_LT(static_cast<double>(second.start - first.end) / 1e9, 10.0)
       << "no two-day gap between the nodes";
-  EXPECT_NEAR(static_cast<double>(first.start_ns - before) / 1e9, 0.0, 10.0);
+  EXPECT_NEAR(static_cast<double>(first.start - before) / 1e9, 0.0, 10.0);
   for (const Span* node : {&first, &second}) {
-    EXPECT_LE(run.start_ns, node->start_ns);
-    EXPECT_GE(run.end_ns, node->end_ns);
+    EXPECT_LE(run.start, node->start);
+    EXPECT_GE(run.end, node->end);
   }
-  EXPECT_LT(static_cast<double>(run.end_ns - run.start_ns) / 1e9, 30.0) << "run not stretched";
+  EXPECT_LT(static_cast<double>(run.end - run.start) / 1e9, 30.0) << "run not stretched";
 
   // The carbon record's hourly split covers the real hours, not two days later.
   const auto carbon =

@@ -50,38 +50,9 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>
   return pid;
 }
 
-struct SpanLine {
-  std::string name, trace_id, span_id, parent, message;
-  int status = 0;
-  double seconds = 0;  // end - start
-  std::map<std::string, nlohmann::json> attrs;
-};
+using SpanLine = FileSpan;
 
-std::vector<SpanLine> ReadSpanLines(const std::string& file) {
-  std::vector<SpanLine> spans;
-  for (const auto& request : ReadJsonLines(file)) {
-    for (const auto& rs : request["resourceSpans"]) {
-      for (const auto& ss : rs["scopeSpans"]) {
-        for (const auto& s : ss["spans"]) {
-          SpanLine span;
-          span.name = s["name"];
-          span.trace_id = s["traceId"];
-          span.seconds =
-              static_cast<double>(std::stoll(s["endTimeUnixNano"].get<std::string>()) -
-                                  std::stoll(s["startTimeUnixNano"].get<std::string>())) /
-              1e9;
-          span.span_id = s["spanId"];
-          span.parent = s.value("parentSpanId", "");
-          span.status = s.contains("status") ? s["status"].value("code", 0) : 0;
-          span.message = s.contains("status") ? s["status"].value("message", "") : "";
-          for (const auto& a : s["attributes"]) span.attrs[a["key"]] = a["value"];
-          spans.push_back(span);
-        }
-      }
-    }
-  }
-  return spans;
-}
+std::vector<SpanLine> ReadSpanLines(const std::string& file) { return ReadSpanFile(file); }
 
 std::set<std::string> DocumentSpanIds(const std::string& file) {
   std::set<std::string> ids;
@@ -287,10 +258,10 @@ TEST_F(FaultRunnerSigkillTest, AKilledOneNodeRunLeavesItsNodeToTheNextStart) {
   EXPECT_EQ(spans[0].name, "etl.node.sleeper");
   EXPECT_EQ(spans[0].status, 2);
   EXPECT_EQ(spans[0].attrs.at("kfm.node.process")["stringValue"], "running");
-  EXPECT_GE(spans[0].seconds, 1.0) << "ends at the last heartbeat, not at the start";
-  EXPECT_LE(spans[0].seconds, lived + 0.5) << "never after the kill";
-  EXPECT_NEAR(spans[0].attrs.at("timing.duration_s")["doubleValue"].get<double>(), spans[0].seconds,
-              1e-6);
+  EXPECT_GE(spans[0].seconds(), 1.0) << "ends at the last heartbeat, not at the start";
+  EXPECT_LE(spans[0].seconds(), lived + 0.5) << "never after the kill";
+  EXPECT_NEAR(spans[0].attrs.at("timing.duration_s")["doubleValue"].get<double>(),
+              spans[0].seconds(), 1e-6);
   EXPECT_EQ(DocumentSpanIds(Energy("single-1")), std::set<std::string>{spans[0].span_id});
   const auto valid = RunCommand({kBinary, "validate", Spans("single-1"), Energy("single-1")});
   EXPECT_EQ(valid.exit_code, 0) << valid.out << valid.err;

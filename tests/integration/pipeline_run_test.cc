@@ -11,9 +11,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <thread>
 
+#include "span_files.h"
 #include "subprocess.h"
 
 namespace kfm::testing {
@@ -22,42 +22,9 @@ namespace {
 const std::string kBinary = KFM_BINARY;
 const std::string kBurn = KFM_BURN;
 
-struct Span {
-  std::string name, trace_id, span_id, parent;
-  int64_t start = 0, end = 0;
-  int status = 0;
-  std::string status_message;
-  std::map<std::string, nlohmann::json> attrs;
-  nlohmann::json events;
-};
+using Span = FileSpan;
 
-std::map<std::string, Span> ReadSpans(const std::string& file) {
-  std::map<std::string, Span> spans;
-  std::istringstream in(ReadFile(file));
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto request = nlohmann::json::parse(line);
-    for (const auto& rs : request["resourceSpans"]) {
-      for (const auto& ss : rs["scopeSpans"]) {
-        for (const auto& s : ss["spans"]) {
-          Span span;
-          span.name = s["name"];
-          span.trace_id = s["traceId"];
-          span.span_id = s["spanId"];
-          span.parent = s.value("parentSpanId", "");
-          span.start = std::stoll(s["startTimeUnixNano"].get<std::string>());
-          span.end = std::stoll(s["endTimeUnixNano"].get<std::string>());
-          span.status = s.contains("status") ? s["status"].value("code", 0) : 0;
-          span.status_message = s.contains("status") ? s["status"].value("message", "") : "";
-          for (const auto& a : s["attributes"]) span.attrs[a["key"]] = a["value"];
-          span.events = s.value("events", nlohmann::json::array());
-          spans[span.name] = span;
-        }
-      }
-    }
-  }
-  return spans;
-}
+std::map<std::string, Span> ReadSpans(const std::string& file) { return ReadSpansByName(file); }
 
 double Num(const nlohmann::json& any) {
   if (any.contains("doubleValue")) return any["doubleValue"].get<double>();
@@ -218,7 +185,7 @@ TEST_F(PipelineRunTest, TimeoutSendsSigtermThenSigkillAfterTheGrace) {
   auto spans = ReadSpans(SpansFile("slow-1"));
   EXPECT_EQ(spans["etl.node.polite"].attrs.at("process.exit.signal")["intValue"],
             std::to_string(SIGTERM));
-  EXPECT_NE(spans["etl.node.polite"].status_message.find("timed out"), std::string::npos);
+  EXPECT_NE(spans["etl.node.polite"].message.find("timed out"), std::string::npos);
   EXPECT_EQ(spans["etl.node.stubborn"].attrs.at("process.exit.signal")["intValue"],
             std::to_string(SIGKILL));
 }

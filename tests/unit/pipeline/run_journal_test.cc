@@ -51,38 +51,9 @@ otel::SpanContext NewContext(const otel::TraceId& trace) {
   return context;
 }
 
-struct Span {
-  std::string name, trace_id, span_id, parent, message;
-  int status = 0;
-  std::map<std::string, nlohmann::json> attrs;
-};
+using Span = testing::FileSpan;
 
-std::vector<Span> ReadSpans(const fs::path& file) {
-  std::vector<Span> spans;
-  if (!fs::exists(file)) return spans;
-  for (const auto& request : testing::ReadJsonLines(file.string())) {
-    for (const auto& rs : request["resourceSpans"]) {
-      for (const auto& ss : rs["scopeSpans"]) {
-        for (const auto& s : ss["spans"]) {
-          Span span;
-          span.name = s["name"];
-          span.trace_id = s["traceId"];
-          span.span_id = s["spanId"];
-          span.parent = s.value("parentSpanId", "");
-          if (s.contains("status")) {
-            span.status = s["status"].value("code", 0);
-            span.message = s["status"].value("message", "");
-          }
-          if (s.contains("attributes")) {
-            for (const auto& a : s["attributes"]) span.attrs[a["key"]] = a["value"];
-          }
-          spans.push_back(span);
-        }
-      }
-    }
-  }
-  return spans;
-}
+std::vector<Span> ReadSpans(const fs::path& file) { return testing::ReadSpanFile(file.string()); }
 
 std::string Joined(const std::vector<std::string>& lines) {
   std::string all;
