@@ -1,4 +1,6 @@
+#include <future>
 #include <iostream>
+#include <system_error>
 
 #include "cli/command.h"
 #include "lineage/run_end.h"
@@ -62,11 +64,24 @@ int Run(const RunOptions& options) {
   sampler.Start();
   pipeline::NodeRunResult result = pipeline::RunNode(request, sampler, signals);
   sampler.Stop();
-  // Lineage from the files just written (PROV-O, STAC items): a warning at worst.
-  lineage::WriteRunEndLineage(request.home, request.meta.run_id, result.warnings);
+  // Lineage from the files just written (PROV-O, STAC items): a warning at worst. It reads the
+  // documents and writes only under telemetry/prov/ and stac/, the history ingest only
+  // history.sqlite, so the two run side by side and their disk syncs overlap.
+  std::vector<std::string> lineage_warnings;
+  auto write_lineage = [&] {
+    lineage::WriteRunEndLineage(request.home, request.meta.run_id, lineage_warnings);
+  };
+  std::future<void> lineage_written;
+  try {
+    lineage_written = std::async(std::launch::async, write_lineage);
+  } catch (const std::system_error&) {
+    lineage_written = std::async(std::launch::deferred, write_lineage);  // no thread: in turn
+  }
   // Into the run history (KFM_HOME/history.sqlite); a failure there is only a warning.
-  if (std::string warning = store::IngestRunBundle(env->home, env->run_id); !warning.empty())
-    result.warnings.push_back(warning);
+  const std::string ingest_warning = store::IngestRunBundle(env->home, env->run_id);
+  lineage_written.get();
+  for (auto& warning : lineage_warnings) result.warnings.push_back(std::move(warning));
+  if (!ingest_warning.empty()) result.warnings.push_back(ingest_warning);
 
   // The bundle files are written; now the network, which may be slow or down.
   for (const auto& line :

@@ -3,6 +3,10 @@
 #include <google/protobuf/util/json_util.h>
 #include <openssl/evp.h>
 
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace kfm::otel {
@@ -65,7 +69,102 @@ void HexIds(nlohmann::json& node) {
   }
 }
 
+// A double as protobuf's JSON printer writes it (SimpleDtoa: %.15g, or %.17g when that does
+// not read back; NaN and the infinities as strings), read back as nlohmann would read that
+// text, so that both routes to OTLP/JSON give the same bytes.
+nlohmann::json DoubleAsProtobufJson(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  char text[40];
+  std::snprintf(text, sizeof(text), "%.*g", DBL_DIG, value);
+  if (std::strtod(text, nullptr) != value)
+    std::snprintf(text, sizeof(text), "%.*g", DBL_DIG + 2, value);
+  return nlohmann::json::parse(text);
+}
+
+nlohmann::json AnyValueJson(const AttributeValue& value) {
+  // A oneof member is printed even when it holds its type's default.
+  return std::visit(
+      [](const auto& v) -> nlohmann::json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) return {{"stringValue", v}};
+        if constexpr (std::is_same_v<T, int64_t>) return {{"intValue", std::to_string(v)}};
+        if constexpr (std::is_same_v<T, double>) return {{"doubleValue", DoubleAsProtobufJson(v)}};
+        if constexpr (std::is_same_v<T, bool>) return {{"boolValue", v}};
+      },
+      value);
+}
+
+// Proto3's JSON mapping leaves out fields that hold their default (empty, zero); a set
+// message field is printed even when empty ({}).
+void SetAttributesJson(nlohmann::json& out, const Attributes& attributes) {
+  if (attributes.empty()) return;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [key, value] : attributes) {
+    nlohmann::json kv = {{"value", AnyValueJson(value)}};
+    if (!key.empty()) kv["key"] = key;
+    list.push_back(std::move(kv));
+  }
+  out["attributes"] = std::move(list);
+}
+
+void SetNanosJson(nlohmann::json& out, const char* key, int64_t unix_ns) {
+  if (unix_ns != 0) out[key] = std::to_string(static_cast<uint64_t>(unix_ns));
+}
+
+void SetStringJson(nlohmann::json& out, const char* key, const std::string& value) {
+  if (!value.empty()) out[key] = value;
+}
+
 }  // namespace
+
+std::string TraceRequestToOtlpJson(const Resource& resource, const std::vector<SpanData>& spans,
+                                   const std::string& scope_version) {
+  nlohmann::json resource_json = nlohmann::json::object();
+  SetAttributesJson(resource_json, resource.attributes);
+  nlohmann::json scope = nlohmann::json::object();
+  SetStringJson(scope, "name", kScopeName);
+  SetStringJson(scope, "version", scope_version);
+  nlohmann::json scope_spans = {{"scope", std::move(scope)}};
+  if (!spans.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& span : spans) {
+      nlohmann::json s = {{"traceId", ToHex(span.context.trace_id)},
+                          {"spanId", ToHex(span.context.span_id)},
+                          {"kind", static_cast<int>(trace::Span::SPAN_KIND_INTERNAL)}};
+      if (span.parent_span_id) s["parentSpanId"] = ToHex(*span.parent_span_id);
+      SetStringJson(s, "traceState", span.trace_state);
+      if (span.context.flags != 0) s["flags"] = span.context.flags;
+      SetStringJson(s, "name", span.name);
+      SetNanosJson(s, "startTimeUnixNano", span.start_unix_ns);
+      SetNanosJson(s, "endTimeUnixNano", span.end_unix_ns);
+      SetAttributesJson(s, span.attributes);
+      if (!span.events.empty()) {
+        nlohmann::json events = nlohmann::json::array();
+        for (const auto& event : span.events) {
+          nlohmann::json e = nlohmann::json::object();
+          SetNanosJson(e, "timeUnixNano", event.time_unix_ns);
+          SetStringJson(e, "name", event.name);
+          SetAttributesJson(e, event.attributes);
+          events.push_back(std::move(e));
+        }
+        s["events"] = std::move(events);
+      }
+      if (span.status != StatusCode::kUnset) {
+        nlohmann::json status = {{"code", static_cast<int>(span.status)}};
+        SetStringJson(status, "message", span.status_message);
+        s["status"] = std::move(status);
+      }
+      list.push_back(std::move(s));
+    }
+    scope_spans["spans"] = std::move(list);
+  }
+  const nlohmann::json request = {
+      {"resourceSpans",
+       nlohmann::json::array({{{"resource", std::move(resource_json)},
+                               {"scopeSpans", nlohmann::json::array({std::move(scope_spans)})}}})}};
+  return request.dump();
+}
 
 otlp::ExportTraceRequest BuildTraceRequest(const Resource& resource,
                                            const std::vector<SpanData>& spans,

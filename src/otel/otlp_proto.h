@@ -33,4 +33,10 @@ otlp::ExportMetricsRequest BuildMetricsRequest(const Resource& resource,
 // OTLP/JSON of an OTLP message, on one line.
 std::string ToOtlpJson(const google::protobuf::Message& message);
 
+// The same bytes as ToOtlpJson(BuildTraceRequest(resource, spans, scope_version)), written
+// directly: no protobuf message, no reflection (whose first use builds protobuf's descriptor
+// pool, about 1 ms of every `kfm-energy run`).
+std::string TraceRequestToOtlpJson(const Resource& resource, const std::vector<SpanData>& spans,
+                                   const std::string& scope_version);
+
 }  // namespace kfm::otel

@@ -25,8 +25,12 @@ inline std::string ToHex(const SpanId& id) { return ToHex(id.data(), id.size());
 
 TraceId RandomTraceId();
 SpanId RandomSpanId();
-// A trace id derived from the run id, so every process of one run (on any machine) lands in
-// the same trace without talking to each other.
+// SHA-256 (FIPS 180-4) of `data`; the same bytes as OpenSSL's EVP_sha256.
+using Sha256Digest = std::array<uint8_t, 32>;
+Sha256Digest Sha256(std::string_view data);
+
+// A trace id derived from the run id (the first 16 bytes of SHA-256 of "kfm-run:" + run id), so
+// every process of one run (on any machine) lands in the same trace without talking to each other.
 TraceId TraceIdForRun(std::string_view run_id);
 
 // Parses "00-<32 hex>-<16 hex>-<2 hex>"; nullopt for anything malformed or all-zero ids.

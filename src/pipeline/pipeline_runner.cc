@@ -554,9 +554,9 @@ PipelineResult Runner::Run() {
   result.run_span = RunSpan(start_ns, end_ns, result);
   result.resource = otel::MakeResource(service, env_.run_id, "etl");
   const auto& resource = result.resource;
-  if (Status s = otel::AppendLine(
-          otel::PathsForRun(env_.home, env_.run_id).spans,
-          otel::ToOtlpJson(otel::BuildTraceRequest(resource, {result.run_span}, KFM_VERSION)));
+  if (Status s =
+          otel::AppendLine(otel::PathsForRun(env_.home, env_.run_id).spans,
+                           otel::TraceRequestToOtlpJson(resource, {result.run_span}, KFM_VERSION));
       !s.ok()) {
     warnings_.push_back("run span not written: " + s.message());
   }

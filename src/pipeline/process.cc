@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <sstream>
 
@@ -198,8 +200,11 @@ Result<pid_t> Spawn(const SpawnRequest& request) {
 }
 
 ExitInfo WaitForwarding(pid_t pid, const SignalBlock& block,
-                        const std::function<void(pid_t, const struct rusage&)>& on_reaped) {
+                        const std::function<void(pid_t, const struct rusage&)>& on_reaped,
+                        const std::function<void()>& on_tick) {
   ExitInfo info;
+  constexpr auto kTick = std::chrono::seconds(1);
+  auto next_tick = std::chrono::steady_clock::now() + kTick;
   for (;;) {
     // Reap everything that has ended: the child, or orphans handed to us as subreaper.
     for (;;) {
@@ -221,7 +226,24 @@ ExitInfo WaitForwarding(pid_t pid, const SignalBlock& block,
       if (on_reaped) on_reaped(done, usage);
     }
     siginfo_t si{};
-    const int sig = ::sigwaitinfo(&block.set(), &si);
+    int sig = -1;
+    if (!on_tick) {
+      sig = ::sigwaitinfo(&block.set(), &si);
+    } else {
+      // A deadline, not a fixed timeout: orphans' SIGCHLDs less than a second apart must not
+      // postpone the tick for ever.
+      auto now = std::chrono::steady_clock::now();
+      if (now >= next_tick) {
+        on_tick();
+        now = std::chrono::steady_clock::now();
+        next_tick = now + kTick;
+      }
+      const auto wait_ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(next_tick - now).count();
+      const struct timespec timeout = {static_cast<time_t>(wait_ns / 1000000000),
+                                       static_cast<long>(wait_ns % 1000000000)};
+      sig = ::sigtimedwait(&block.set(), &si, &timeout);
+    }
     if (sig < 0 || sig == SIGCHLD) continue;
     // From the terminal (si_code > 0, kernel-generated) the child, in our process group,
     // already has it; from kill(2) or an orchestrator it must be passed on.

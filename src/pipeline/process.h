@@ -56,8 +56,11 @@ struct ExitInfo {
 // Waits for `pid`. Signals sent to us by another process (kill, an orchestrator) are passed
 // on to the child; signals from the terminal already reached the whole foreground group.
 // Every other child reaped on the way (orphans of the node's tree) goes to `on_reaped`.
+// `on_tick`, when given, is called on this thread once a second while the child runs (first
+// after one second), so a short child costs no timer and no thread.
 ExitInfo WaitForwarding(pid_t pid, const SignalBlock& block,
-                        const std::function<void(pid_t, const struct rusage&)>& on_reaped);
+                        const std::function<void(pid_t, const struct rusage&)>& on_reaped,
+                        const std::function<void()>& on_tick = {});
 
 // The current environment with `overrides` ("KEY=value") replacing or adding entries.
 std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides);

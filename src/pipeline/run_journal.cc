@@ -493,7 +493,7 @@ std::vector<std::string> RecoverJournal(const std::filesystem::path& home,
     const auto resource = otel::MakeResource(Text(journal->start, "service"), run_id, "etl");
     const Status written =
         otel::AppendLine(otel::PathsForRun(home, run_id).spans,
-                         otel::ToOtlpJson(otel::BuildTraceRequest(resource, spans, KFM_VERSION)));
+                         otel::TraceRequestToOtlpJson(resource, spans, KFM_VERSION));
     if (!written.ok()) problems.push_back("recovered spans not written: " + written.message());
   }
   // What the dead runner had not ingested yet, and the spans just written.
