@@ -25,7 +25,7 @@ inline std::string ToHex(const SpanId& id) { return ToHex(id.data(), id.size());
 
 TraceId RandomTraceId();
 SpanId RandomSpanId();
-// SHA-256 (FIPS 180-4) of `data`; the same bytes as OpenSSL's EVP_sha256.
+// SHA-256 of `data` (OpenSSL's implementation, without EVP's one-time set-up).
 using Sha256Digest = std::array<uint8_t, 32>;
 Sha256Digest Sha256(std::string_view data);
 
