@@ -21,7 +21,8 @@ namespace kfm::testing {
 namespace {
 
 const std::string kBinary = KFM_BINARY;
-constexpr const char* kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+// The thread-safe build: `kfm-energy run` reads the clock on more than one thread.
+constexpr const char* kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
 
 using Span = FileSpan;
 
